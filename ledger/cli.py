@@ -1,0 +1,137 @@
+"""The command line: options in, a renderer out, an exit code. The work is done in the library."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(
+    help="An evidence ledger for human-rights research: check and cross-check YAML records of "
+    "testimonies, official statements and casualty figures.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Local variables may hold a protected witness's identity: never print them.
+    pretty_exceptions_show_locals=False,
+)
+
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+LedgerOption = Annotated[
+    Optional[Path],
+    typer.Option("--ledger", "-L", help="The ledger root (the folder with ledger.yaml). Default: the nearest "
+                 "folder upwards from here that has one.", show_default=False),
+]
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ledger {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """An evidence ledger for human-rights research."""
+
+
+def _root(ledger: Optional[Path]) -> Path:
+    from .load import LedgerNotFound, open_root
+
+    try:
+        return open_root(ledger)
+    except LedgerNotFound as e:
+        typer.echo(f"ledger: {e}; run inside a ledger or pass --ledger PATH", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    # Rich leaves colour out when NO_COLOR is set or the output is not a terminal.
+    return Console(highlight=False, stderr=stderr)
+
+
+@app.command()
+def check(
+    ledger: LedgerOption = None,
+    output: Annotated[CheckFormat, typer.Option("--format", "-f", help="text (rich), json (a list of findings), "
+                                                "or github (Actions annotations).")] = CheckFormat.text,
+) -> None:
+    """Validate every record, reference, vocabulary entry, sum, evidence hash and schema.
+
+    Exit 0 when clean, 1 when there are findings, 2 for usage errors or when no ledger is found.
+    """
+    from .checks import check_ledger
+    from .report import relocate, render_github, render_json, render_text
+
+    root = _root(ledger)
+    loaded, findings = check_ledger(root)
+    findings = relocate(findings, root, Path.cwd())
+    errors = sum(1 for f in findings if f.severity == "error")
+    if output is CheckFormat.json:
+        typer.echo(render_json(findings))
+    elif output is CheckFormat.github:
+        if findings:
+            typer.echo(render_github(findings))
+    else:
+        records = f"{len(loaded.entries)} records in {len(loaded.files)} files"
+        if findings:
+            files = len({f.file for f in findings})
+            noun = "error" if errors == 1 else "errors"
+            summary = f"✗ {errors} {noun} in {files} {'file' if files == 1 else 'files'} ({records} read)"
+        else:
+            summary = f"✓ {records}: no findings"
+        render_text(findings, _console(), summary)
+    raise typer.Exit(EXIT_FINDINGS if errors else 0)
+
+
+@app.command()
+def schema(
+    ledger: LedgerOption = None,
+    check_only: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 and name the stale files "
+                                             "when schemas/ differs from the models.")] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder to write to. Default: schemas/ in the "
+                                                "ledger root.", show_default=False)] = None,
+) -> None:
+    """Write one JSON Schema per record kind, one for any record and one for ledger.yaml into schemas/."""
+    from . import schema as schemas
+
+    folder = out if out is not None else _root(ledger) / schemas.SCHEMA_DIR
+    if check_only:
+        stale = schemas.stale(folder)
+        for name in stale:
+            typer.echo(f"{(folder / name)}: stale; run `ledger schema` and commit it", err=True)
+        if stale:
+            raise typer.Exit(EXIT_FINDINGS)
+        typer.echo(f"{folder}: {len(schemas.generate())} schemas up to date")
+        return
+    written = schemas.write(folder)
+    for name in written:
+        typer.echo(f"wrote {folder / name}")
+    if not written:
+        typer.echo(f"{folder}: {len(schemas.generate())} schemas already up to date")
+
+
+def main() -> None:
+    """Entry point of the `ledger` command."""
+    app(prog_name="ledger")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Finding a ledger on disk and reading it: files -> documents -> records, with every problem as a finding."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .findings import Finding
+from .models import LedgerConfig, Record
+from .validate import validate_config, validate_record
+from .yamlio import Document, parse_bytes
+
+CONFIG_NAME = "ledger.yaml"
+RECORDS_DIR = "records"
+RECORD_SUFFIXES = (".yaml", ".yml")
+
+
+class LedgerNotFound(Exception):
+    """No ledger.yaml where one was looked for."""
+
+
+@dataclass
+class Entry:
+    """A valid record and where it was read from."""
+
+    record: Record
+    file: str
+    doc: Document
+
+    def locate(self, *path: object, key: bool = False) -> tuple[int, int]:
+        return self.doc.locate(path, key=key)
+
+    def finding(self, code: str, message: str, *path: object, key: bool = False) -> Finding:
+        """A finding at `path` inside this record (the record itself when no path is given)."""
+        line, col = self.locate(*path, key=key)
+        return Finding(self.file, line, col, code, message)
+
+
+@dataclass
+class Ledger:
+    """A loaded ledger: its root, its ledger.yaml (None when unusable) and its valid records, in file order."""
+
+    root: Path
+    config: LedgerConfig | None
+    config_doc: Document | None
+    entries: list[Entry]
+    files: list[str]
+    documents: int = 0
+    by_id: dict[str, Entry] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for entry in self.entries:
+            self.by_id.setdefault(entry.record.id, entry)
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder from `start` upwards that holds ledger.yaml (like git and `.git`)."""
+    start = start.resolve()
+    if start.is_file():
+        if start.name == CONFIG_NAME:
+            return start.parent
+        start = start.parent
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise LedgerNotFound(f"no {CONFIG_NAME} in {start} or any folder above it")
+
+
+def open_root(path: Path | None) -> Path:
+    """The ledger root given by `--ledger PATH` (exactly there), or found from the current folder."""
+    if path is None:
+        return find_root(Path.cwd())
+    path = path.resolve()
+    if path.is_file() and path.name == CONFIG_NAME:
+        return path.parent
+    if (path / CONFIG_NAME).is_file():
+        return path
+    raise LedgerNotFound(f"no {CONFIG_NAME} in {path}")
+
+
+def record_files(root: Path) -> list[str]:
+    """Every .yaml/.yml file under records/, relative to the root, sorted; hidden files and folders skipped."""
+    base = root / RECORDS_DIR
+    found: list[str] = []
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            if name.endswith(RECORD_SUFFIXES) and not name.startswith("."):
+                found.append((Path(folder) / name).relative_to(root).as_posix())
+    return sorted(found)
+
+
+def read_config(root: Path) -> tuple[LedgerConfig | None, Document | None, list[Finding]]:
+    """ledger.yaml, validated."""
+    try:
+        raw = (root / CONFIG_NAME).read_bytes()
+    except OSError as e:
+        return None, None, [Finding(CONFIG_NAME, 0, 0, "ledger-config", f"cannot read {CONFIG_NAME}: {e.strerror}")]
+    parsed = parse_bytes(raw, CONFIG_NAME)
+    findings = list(parsed.findings)
+    if not parsed.documents:
+        return None, None, findings
+    if len(parsed.documents) > 1:
+        second = parsed.documents[1]
+        findings.append(Finding(CONFIG_NAME, second.line, second.column, "ledger-config",
+                                f"{CONFIG_NAME} must hold one YAML document; merge the documents"))
+    doc = parsed.documents[0]
+    config, errors = validate_config(doc, CONFIG_NAME)
+    return config, doc, findings + errors
+
+
+def read_records(root: Path, files: list[str]) -> tuple[list[Entry], int, list[Finding]]:
+    """Every record of `files`; a bad file or document never stops the others."""
+    entries: list[Entry] = []
+    findings: list[Finding] = []
+    documents = 0
+    for name in files:
+        try:
+            raw = (root / name).read_bytes()
+        except OSError as e:
+            findings.append(Finding(name, 0, 0, "unreadable-file", f"cannot read the file: {e.strerror}"))
+            continue
+        try:
+            parsed = parse_bytes(raw, name)
+            findings.extend(parsed.findings)
+            for doc in parsed.documents:
+                documents += 1
+                record, errors = validate_record(doc, name)
+                findings.extend(errors)
+                if record is not None:
+                    entries.append(Entry(record, name, doc))
+        except Exception as e:  # noqa: BLE001 - one file's surprise must not stop the check of the others
+            findings.append(Finding(name, 0, 0, "internal-error",
+                                    f"ledger could not read this file ({type(e).__name__}); please report it"))
+    return entries, documents, findings
+
+
+def load_ledger(root: Path) -> tuple[Ledger, list[Finding]]:
+    """Read ledger.yaml and every record under records/: the ledger and the findings of reading it."""
+    config, config_doc, findings = read_config(root)
+    files = record_files(root)
+    entries, documents, record_findings = read_records(root, files)
+    return Ledger(root, config, config_doc, entries, files, documents), findings + record_findings

@@ -1,0 +1,377 @@
+"""The record format, version 1, as Pydantic models: one per kind, and one for ledger.yaml."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from .figures import (
+    PERIOD_FORMS,
+    VALUE_FORMS,
+    FigureError,
+    FigureValue,
+    Period,
+    parse_date,
+    parse_period,
+    parse_value,
+)
+
+FORMAT_VERSION = 1
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,79}$"
+SLUG_HELP = "a slug: 2 to 80 lowercase letters, digits and hyphens, starting with a letter or digit"
+
+
+def _custom(kind: str):  # type: ignore[no-untyped-def]
+    def wrap(parse):  # type: ignore[no-untyped-def]
+        def validate(value: Any) -> Any:
+            try:
+                return parse(value)
+            except FigureError as e:
+                raise PydanticCustomError(kind, str(e)) from None
+
+        return validate
+
+    return wrap
+
+
+def _year_or_date(value: Any) -> int | date:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 1000 <= value <= 2999:
+            raise FigureError(f"{value} is not a year; write a year (1973) or a date (1973-05-02)")
+        return value
+    return parse_date(value)
+
+
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, description=SLUG_HELP)]
+IsoDate = Annotated[date, BeforeValidator(_custom("iso_date")(parse_date)), Field(description="ISO date: 2011-12-16")]
+YearOrDate = Annotated[
+    Union[int, date],
+    PlainValidator(_custom("year_or_date")(_year_or_date)),
+    PlainSerializer(lambda v: v if isinstance(v, int) else v.isoformat()),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "integer", "minimum": 1000, "maximum": 2999}, {"type": "string", "format": "date"}],
+            "description": "a year (1973) or an ISO date (1973-05-02)",
+        }
+    ),
+]
+PeriodField = Annotated[
+    Period,
+    PlainValidator(_custom("period")(parse_period)),
+    PlainSerializer(str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$",
+            "description": f"a period: {PERIOD_FORMS}",
+        }
+    ),
+]
+_COUNT = {"type": "integer", "minimum": 0}
+ValueField = Annotated[
+    FigureValue,
+    PlainValidator(_custom("figure_value")(parse_value)),
+    PlainSerializer(lambda v: v.to_yaml()),
+    WithJsonSchema(
+        {
+            "description": f"the figure as coded by the analyst: {VALUE_FORMS}",
+            "anyOf": [
+                _COUNT,
+                {"type": "string", "pattern": r"^\s*(\d+|[<>]=?\s*\d+|\d+\s*\+|\d+\s*-\s*\d+|~\s*\d+)\s*$"},
+                {
+                    "type": "object",
+                    "properties": {"min": _COUNT, "max": _COUNT},
+                    "additionalProperties": False,
+                    "minProperties": 1,
+                },
+            ],
+        }
+    ),
+]
+LangCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", description="BCP 47: ru, kk, en")]
+Url = Annotated[str, Field(pattern=r"^https?://\S+$", description="an http(s) address")]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="lowercase hex sha256 of the file")]
+
+Role = Literal[
+    "witness", "victim", "detainee", "official", "police", "journalist", "activist", "worker", "medic", "relative"
+]
+OrgType = Literal[
+    "government", "prosecutor", "police", "court", "ngo", "media", "company", "hospital", "party", "union",
+    "intergovernmental",
+]
+Mode = Literal["in-person", "telephone", "written", "video", "media"]
+Consent = Literal["public", "anonymous", "confidential"]
+Relation = Literal["eyewitness", "victim", "relative", "professional", "hearsay"]
+Medium = Literal["press-release", "speech", "interview", "letter", "report", "court-ruling", "media-quote"]
+DocType = Literal[
+    "media-report", "medical-record", "ngo-report", "un-report", "court-document", "list", "photo", "video", "other"
+]
+
+
+class _Strict(BaseModel):
+    # strict: `protected: "yes"` or `id: 2011` are errors, not silent coercions.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Quote(_Strict):
+    """A source's own words: `text` as quoted, `original` in the original language."""
+
+    text: str
+    original: str | None = None
+    lang: LangCode | None = None
+
+
+class EvidenceFile(_Strict):
+    """A file under the ledger root and the sha256 that proves it is the one recorded."""
+
+    path: str
+    sha256: Sha256
+
+
+class Scope(_Strict):
+    """Where, when and among whom a claim's figure counts."""
+
+    place: Slug
+    period: PeriodField
+    population: Slug = "all"
+
+
+class Record(_Strict):
+    """Fields every record has."""
+
+    kind: str
+    id: Slug
+    tags: list[Slug] = []
+    notes: str | None = None
+
+    # Fields that hold ids of other records, and the kinds each may name.
+    references: ClassVar[dict[str, tuple[str, ...]]] = {}
+    # Fields that hold ids from ledger.yaml's vocabularies: field path -> vocabulary.
+    vocabulary: ClassVar[dict[tuple[str, ...], str]] = {}
+
+
+class Person(Record):
+    """Someone the ledger cites: by public `name`, or by `pseudonym` when protected."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [{"required": ["name"]}, {"required": ["pseudonym"]}],
+            "if": {"properties": {"protected": {"const": True}}, "required": ["protected"]},
+            "then": {"required": ["pseudonym"], "not": {"required": ["name"]}},
+        }
+    )
+    kind: Literal["person"]
+    name: str | None = None
+    pseudonym: str | None = None
+    protected: bool = False
+    aliases: list[str] = []
+    roles: list[Role] = []
+    born: YearOrDate | None = None
+    died: YearOrDate | None = None
+    affiliation: Slug | None = None
+    summary: str | None = None
+
+    references: ClassVar[dict[str, tuple[str, ...]]] = {"affiliation": ("org",)}
+
+    @model_validator(mode="after")
+    def _identity(self) -> Person:
+        # Messages name fields only, never their values: a protected name must not reach any output.
+        if self.protected and self.name is not None:
+            raise PydanticCustomError(
+                "protected_name",
+                "this person is `protected: true` but has a plaintext `name`; delete `name` and cite them "
+                "by `pseudonym` only: a real identity must never be stored in plaintext",
+                {"field": "name"},
+            )
+        if self.protected and self.pseudonym is None:
+            raise PydanticCustomError(
+                "missing", "a protected person needs a `pseudonym` (how they are cited, e.g. `Gaukhar G.`)",
+                {"field": "pseudonym"},
+            )
+        if self.name is None and self.pseudonym is None:
+            raise PydanticCustomError("missing", "a person needs a `name` or a `pseudonym`", {"field": ""})
+        if self.name is not None and self.pseudonym is not None:
+            raise PydanticCustomError(
+                "name_and_pseudonym",
+                "a person has a `name` or a `pseudonym`, not both; keep other spellings in `aliases`",
+                {"field": "pseudonym"},
+            )
+        return self
+
+    @property
+    def label(self) -> str:
+        """How the person may be cited in output: the pseudonym of a protected person, never the name."""
+        return self.pseudonym or self.name or self.id
+
+
+class Org(Record):
+    """An organisation: a government body, an NGO, a media outlet, a hospital..."""
+
+    kind: Literal["org"]
+    name: str
+    aliases: list[str] = []
+    type: OrgType | None = None
+    summary: str | None = None
+
+
+class Event(Record):
+    """What happened, as the ledger's researchers understand it."""
+
+    kind: Literal["event"]
+    title: str
+    period: PeriodField | None = None
+    place: Slug | None = None
+    summary: str | None = None
+
+    vocabulary: ClassVar[dict[tuple[str, ...], str]] = {("place",): "places"}
+
+
+class Testimony(Record):
+    """What a witness told the researchers."""
+
+    kind: Literal["testimony"]
+    witness: Slug
+    date: IsoDate
+    mode: Mode
+    consent: Consent
+    relation: Relation | None = None
+    recorded_by: Slug | None = None
+    place: Slug | None = None
+    language: LangCode | None = None
+    about: list[Slug] = []
+    allegations: list[Slug] = []
+    summary: str
+    quotes: list[Quote] = []
+
+    references: ClassVar[dict[str, tuple[str, ...]]] = {
+        "witness": ("person",),
+        "recorded_by": ("org", "person"),
+        "about": ("event",),
+    }
+    vocabulary: ClassVar[dict[tuple[str, ...], str]] = {("place",): "places", ("allegations",): "allegations"}
+
+
+class Statement(Record):
+    """What an official body or office-holder said publicly."""
+
+    kind: Literal["statement"]
+    issuer: Slug
+    date: IsoDate
+    medium: Medium | None = None
+    url: Url | None = None
+    reported_by: Slug | None = None
+    summary: str
+    quotes: list[Quote] = []
+
+    references: ClassVar[dict[str, tuple[str, ...]]] = {"issuer": ("org", "person"), "reported_by": ("document",)}
+
+
+class Document(Record):
+    """Any other source: a media report, a medical record, a UN report, a list, a photo..."""
+
+    kind: Literal["document"]
+    type: DocType
+    title: str
+    author: Slug | None = None
+    date: IsoDate | None = None
+    url: Url | None = None
+    summary: str | None = None
+    quotes: list[Quote] = []
+    files: list[EvidenceFile] = []
+
+    references: ClassVar[dict[str, tuple[str, ...]]] = {"author": ("org", "person")}
+
+
+class Claim(Record):
+    """One figure, as one source states it."""
+
+    kind: Literal["claim"]
+    source: Slug
+    measure: Slug
+    value: ValueField
+    scope: Scope
+    quote: str | None = None
+    sum_of: list[Slug] = []
+    asserted: IsoDate | None = None
+
+    references: ClassVar[dict[str, tuple[str, ...]]] = {
+        "source": ("testimony", "statement", "document"),
+        "sum_of": ("claim",),
+    }
+    vocabulary: ClassVar[dict[tuple[str, ...], str]] = {
+        ("measure",): "measures",
+        ("scope", "place"): "places",
+        ("scope", "population"): "populations",
+    }
+
+
+MODELS: dict[str, type[Record]] = {
+    "person": Person,
+    "org": Org,
+    "event": Event,
+    "testimony": Testimony,
+    "statement": Statement,
+    "document": Document,
+    "claim": Claim,
+}
+KINDS = tuple(MODELS)
+PLURALS = {
+    "person": "people",
+    "org": "orgs",
+    "event": "events",
+    "testimony": "testimonies",
+    "statement": "statements",
+    "document": "documents",
+    "claim": "claims",
+}
+
+AnyRecord = Annotated[
+    Union[Person, Org, Event, Testimony, Statement, Document, Claim], Field(discriminator="kind")
+]
+
+
+class VocabEntry(_Strict):
+    """One entry of a vocabulary; `within` nests it in a broader entry of the same vocabulary."""
+
+    label: str
+    within: Slug | None = None
+
+
+class Figures(_Strict):
+    """How figures are read."""
+
+    approx: float = Field(0.1, ge=0, lt=1, description='"~N" means N ± approx·N')
+
+
+class LedgerConfig(_Strict):
+    """ledger.yaml: the format version, the vocabularies and the settings."""
+
+    ledger: Literal[1] = Field(description="the record format version")
+    title: str | None = None
+    measures: dict[Slug, VocabEntry] = {}
+    places: dict[Slug, VocabEntry] = {}
+    populations: dict[Slug, VocabEntry] = {}
+    allegations: list[Slug] = []
+    figures: Figures = Figures()
+
+    def vocabulary(self, name: str) -> set[str]:
+        """The ids of one vocabulary; the population `all` always exists, as it is the default."""
+        if name == "allegations":
+            return set(self.allegations)
+        ids = set(getattr(self, name))
+        return ids | {"all"} if name == "populations" else ids
+
+
+VOCABULARIES = ("measures", "places", "populations")

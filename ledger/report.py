@@ -1,0 +1,79 @@
+"""Renderers: the same findings as rich text, JSON, or GitHub Actions annotations."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .findings import Finding
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def relocate(findings: Iterable[Finding], root: Path, cwd: Path) -> list[Finding]:
+    """Findings with paths relative to `cwd`, so that editors and CI can open them as printed."""
+    out = []
+    for f in findings:
+        try:
+            shown = os.path.relpath(root / f.file, cwd)
+        except ValueError:  # another drive on Windows
+            shown = str(root / f.file)
+        out.append(replace(f, file=Path(shown).as_posix()))
+    return out
+
+
+def location(f: Finding) -> str:
+    """`path:line:col`, leaving out what is unknown."""
+    if f.line <= 0:
+        return f.file
+    return f"{f.file}:{f.line}:{f.column}" if f.column > 0 else f"{f.file}:{f.line}"
+
+
+def render_text(findings: list[Finding], console: Console, summary: str) -> None:
+    """One `path:line:col: error[code]: message` line per finding, then the summary line."""
+    from rich.text import Text
+
+    for f in findings:
+        line = Text()
+        line.append(location(f), style="bold")
+        line.append(": ")
+        line.append(f.severity, style="red bold" if f.severity == "error" else "yellow bold")
+        line.append(f"[{f.code}]", style="dim")
+        line.append(": ")
+        line.append(f.message)
+        console.print(line, soft_wrap=True)
+    errors = sum(1 for f in findings if f.severity == "error")
+    console.print(Text(summary, style="red" if errors else "green"), soft_wrap=True)
+
+
+def render_json(findings: list[Finding]) -> str:
+    """A JSON list of findings: code, severity, message, file, line, column."""
+    keys = ("code", "severity", "message", "file", "line", "column")
+    return json.dumps([{k: getattr(f, k) for k in keys} for f in findings], indent=2, ensure_ascii=False)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(findings: list[Finding]) -> str:
+    """GitHub Actions workflow commands: `::error file=…,line=…,col=…,title=…::message`."""
+    lines = []
+    for f in findings:
+        props = [f"file={_escape_property(f.file)}"]
+        if f.line > 0:
+            props.append(f"line={f.line}")
+        if f.column > 0:
+            props.append(f"col={f.column}")
+        props.append(f"title={_escape_property('ledger ' + f.code)}")
+        lines.append(f"::{f.severity} {','.join(props)}::{_escape_data(f.message)}")
+    return "\n".join(lines)

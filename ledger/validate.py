@@ -1,0 +1,153 @@
+"""One YAML document against the models: a record, or findings that point at the offending key or value."""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .findings import Finding
+from .models import KINDS, MODELS, SLUG_HELP, SLUG_PATTERN, LedgerConfig, Record
+from .yamlio import Document
+
+
+def dotted(loc: tuple[Any, ...]) -> str:
+    """`('quotes', 0, 'text')` as `quotes[0].text`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(record)"
+
+
+def suggest(word: str, candidates: typing.Iterable[str]) -> str:
+    """`; did you mean `x`?` when one candidate is close to `word`, else an empty string."""
+    match = difflib.get_close_matches(word, sorted(candidates), n=1, cutoff=0.6)
+    return f"; did you mean `{match[0]}`?" if match else ""
+
+
+def _submodel(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _submodel(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None:
+            return []
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(str(part))
+        if info is None:
+            return []
+        current = _submodel(info.annotation)
+    return list(current.model_fields) if current is not None else []
+
+
+def _message(err: Any, field: str) -> str:
+    typ, msg, ctx = err["type"], err["msg"], err.get("ctx") or {}
+    if typ == "string_pattern_mismatch" and ctx.get("pattern") == SLUG_PATTERN:
+        return f"`{field}` must be {SLUG_HELP}"
+    if typ == "literal_error":
+        given = err.get("input")
+        hint = suggest(given, [s.strip("' ") for s in str(ctx.get("expected", "")).replace(" or ", ",").split(",")])
+        shown = f"`{given}` is not allowed" if isinstance(given, str) and len(given) <= 40 else "not allowed"
+        return f"`{field}`: {shown}; expected {ctx.get('expected')}{hint}"
+    if typ in ("figure_value", "period", "iso_date", "year_or_date"):
+        return f"`{field}`: {msg}"
+    if typ.endswith("_type"):
+        got = type(err.get("input")).__name__
+        got = {"NoneType": "nothing (null)", "dict": "a mapping", "list": "a list", "str": "text"}.get(got, got)
+        return f"`{field}`: {msg.replace('Input should be', 'should be')}, not {got}"
+    return f"`{field}`: {msg.replace('Input should be', 'should be')}"
+
+
+def validation_findings(
+    exc: ValidationError, model: type[BaseModel], doc: Document, file: str, prefix: tuple[Any, ...] = ()
+) -> list[Finding]:
+    """Pydantic's errors as findings, each at the line of the key or value it is about.
+
+    Messages never include the input itself (it may be a protected identity), only field names
+    and the enumerations' own values.
+    """
+    findings = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        ctx = err.get("ctx") or {}
+        typ = err["type"]
+        if "field" in ctx:
+            loc = loc + ((ctx["field"],) if ctx["field"] else ())
+        if loc and loc[-1] == "[key]":
+            loc = loc[:-1]
+            line, col = doc.locate(prefix + loc, key=True)
+            findings.append(Finding(file, line, col, "invalid-value", f"`{dotted(loc)}`: the key must be {SLUG_HELP}"))
+            continue
+        if typ == "missing":
+            line, col = doc.locate(prefix + loc[:-1])
+            custom = err["msg"] if "field" in ctx else None
+            message = custom or f"missing required field `{dotted(loc)}`"
+            findings.append(Finding(file, line, col, "missing-field", message))
+        elif typ == "extra_forbidden":
+            line, col = doc.locate(prefix + loc, key=True)
+            hint = suggest(str(loc[-1]), _fields_at(model, loc[:-1]))
+            findings.append(Finding(file, line, col, "unknown-field",
+                                    f"unknown field `{dotted(loc)[:60]}`{hint}; the format has no such field"))
+        elif typ == "protected_name":
+            line, col = doc.locate(prefix + loc, key=True)
+            findings.append(Finding(file, line, col, "protected-name", err["msg"]))
+        else:
+            line, col = doc.locate(prefix + loc, key="field" in ctx)
+            findings.append(Finding(file, line, col, "invalid-value", _message(err, dotted(loc))))
+    return findings
+
+
+def validate_record(doc: Document, file: str) -> tuple[Record | None, list[Finding]]:
+    """The record one document holds, or the findings that say why it is not one."""
+    data = doc.data
+    if not isinstance(data, dict):
+        what = {list: "a list", str: "a single text value"}.get(type(data), f"a single {type(data).__name__} value")
+        return None, [Finding(file, doc.line, doc.column, "not-a-record",
+                              f"a record is a mapping with `kind:` and `id:`, but this document is {what}")]
+    kind = data.get("kind")
+    if kind not in MODELS:
+        if "kind" not in data:
+            line, col = doc.locate(())
+            message = f"missing `kind`; a record starts with `kind:` (one of {', '.join(KINDS)})"
+        else:
+            line, col = doc.locate(("kind",))
+            hint = suggest(kind, KINDS) if isinstance(kind, str) else ""
+            message = f"unknown kind{' `' + kind[:40] + '`' if isinstance(kind, str) else ''}{hint}; " \
+                      f"a record's kind is one of {', '.join(KINDS)}"
+        return None, [Finding(file, line, col, "unknown-kind", message)]
+    model = MODELS[kind]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as e:
+        return None, validation_findings(e, model, doc, file)
+
+
+def validate_config(doc: Document, file: str) -> tuple[LedgerConfig | None, list[Finding]]:
+    """ledger.yaml as a LedgerConfig, or the findings that say what is wrong with it."""
+    data = doc.data
+    if not isinstance(data, dict):
+        return None, [Finding(file, doc.line, doc.column, "ledger-config",
+                              "ledger.yaml must be a mapping with `ledger: 1` and the vocabularies")]
+    if "ledger" in data and data["ledger"] != 1:
+        line, col = doc.locate(("ledger",))
+        return None, [Finding(file, line, col, "ledger-config",
+                              "this ledger declares a record format other than version 1, the one this tool reads")]
+    try:
+        return LedgerConfig.model_validate(data), []
+    except ValidationError as e:
+        return None, validation_findings(e, LedgerConfig, doc, file)
+

@@ -1,0 +1,355 @@
+"""Reading YAML: bytes in, plain Python documents with the line and column of every key and value out.
+
+Records are built from the parser's event stream rather than by a YAML constructor, so that
+this module alone decides what a value means (the YAML 1.2 core schema, whatever `%YAML`
+directive a file carries), refuses alias bombs before anything is expanded, reports every
+duplicate key with both lines, and never raises on bad input: every problem is a Finding.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .findings import Finding
+
+Path = tuple[Any, ...]
+Pos = tuple[int, int]
+
+# A legitimate record has a few hundred values; an alias bomb has billions.
+ALIAS_EXPANSION_LIMIT = 10_000
+
+_CORE_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_CORE_TRUE = re.compile(r"^(?:true|True|TRUE)$")
+_CORE_FALSE = re.compile(r"^(?:false|False|FALSE)$")
+_CORE_INT = re.compile(r"^[-+]?[0-9]+$")
+_CORE_OCT = re.compile(r"^0o[0-7]+$")
+_CORE_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_CORE_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_CORE_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_CORE_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+_TAG = "tag:yaml.org,2002:"
+
+
+def resolve_plain(text: str) -> Any:
+    """The YAML 1.2 core-schema meaning of a plain (unquoted, untagged) scalar."""
+    if _CORE_NULL.match(text):
+        return None
+    if _CORE_TRUE.match(text):
+        return True
+    if _CORE_FALSE.match(text):
+        return False
+    if _CORE_INT.match(text):
+        return int(text)
+    if _CORE_OCT.match(text):
+        return int(text[2:], 8)
+    if _CORE_HEX.match(text):
+        return int(text[2:], 16)
+    if _CORE_FLOAT.match(text):
+        return float(text)
+    if _CORE_INF.match(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _CORE_NAN.match(text):
+        return math.nan
+    return text
+
+
+class _TagError(ValueError):
+    pass
+
+
+def _resolve_tagged(text: str, tag: str) -> Any:
+    name = tag[len(_TAG) :] if tag.startswith(_TAG) else None
+    if name == "str":
+        return text
+    if name in ("int", "float", "bool", "null"):
+        value = resolve_plain(text)
+        wanted = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[name]
+        if isinstance(value, bool) and name != "bool":
+            value = text
+        if not isinstance(value, wanted):
+            raise _TagError(f"`!!{name}` value that is not a {name}")
+        return float(value) if name == "float" else value
+    raise _TagError(f"unsupported tag `{tag[:40]}`; records use plain YAML values")
+
+
+@dataclass
+class Document:
+    """One YAML document of a file: its data and where each of its keys and values starts."""
+
+    data: Any
+    index: int
+    line: int
+    column: int
+    positions: dict[Path, Pos] = field(default_factory=dict, repr=False)
+    key_positions: dict[Path, Pos] = field(default_factory=dict, repr=False)
+
+    def locate(self, path: Iterable[Any], key: bool = False) -> Pos:
+        """Line and column of the value (or, with `key`, the key) at `path`, or of its nearest parent."""
+        p = tuple(path)
+        if key and p in self.key_positions:
+            return self.key_positions[p]
+        while p:
+            if p in self.positions:
+                return self.positions[p]
+            if p in self.key_positions:
+                return self.key_positions[p]
+            p = p[:-1]
+        return self.positions.get((), (self.line, self.column))
+
+
+@dataclass
+class ParsedFile:
+    """What one file holds: its documents (empty ones left out) and the problems found reading it."""
+
+    documents: list[Document]
+    findings: list[Finding]
+
+
+class _Frame:
+    __slots__ = ("container", "path", "pos", "anchor", "size", "expect_key", "key", "key_pos", "duplicate")
+
+    def __init__(self, container: Any, path: Path, pos: Pos, anchor: str | None) -> None:
+        self.container = container
+        self.path = path
+        self.pos = pos
+        self.anchor = anchor
+        self.size = 1
+        self.expect_key = True
+        self.key: Any = None
+        self.key_pos: Pos = (0, 0)
+        self.duplicate = False
+
+
+class _DocBuilder:
+    """Builds one document from events, recording positions and problems as it goes."""
+
+    def __init__(self, file: str, index: int, pos: Pos) -> None:
+        self.file = file
+        self.index = index
+        self.pos = pos
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.open_anchors: set[str] = set()
+        self.expansion = 0
+        self.root: Any = None
+        self.has_root = False
+        self.positions: dict[Path, Pos] = {}
+        self.key_positions: dict[Path, Pos] = {}
+        self.findings: list[Finding] = []
+        self.fatal = False
+
+    def problem(self, code: str, message: str, pos: Pos) -> None:
+        self.findings.append(Finding(self.file, pos[0], pos[1], code, message))
+
+    def _child_path(self) -> tuple[Path, bool]:
+        if not self.stack:
+            return (), False
+        top = self.stack[-1]
+        if isinstance(top.container, list):
+            return top.path + (len(top.container),), False
+        if top.expect_key:
+            return top.path + ("<key>",), True
+        return top.path + (top.key,), False
+
+    def start(self, pos: Pos, container: Any, anchor: str | None) -> None:
+        path, _ = self._child_path()
+        if anchor:
+            self.open_anchors.add(anchor)
+        self.stack.append(_Frame(container, path, pos, anchor))
+
+    def end(self) -> None:
+        frame = self.stack.pop()
+        if frame.anchor:
+            self.open_anchors.discard(frame.anchor)
+            self.anchors[frame.anchor] = (frame.container, frame.size)
+        self.emit(frame.container, frame.pos, frame.size, frame.path)
+
+    def scalar(self, value: Any, pos: Pos, anchor: str | None) -> None:
+        path, _ = self._child_path()
+        if anchor:
+            self.anchors[anchor] = (value, 1)
+        self.emit(value, pos, 1, path)
+
+    def alias(self, anchor: str, pos: Pos) -> None:
+        path, _ = self._child_path()
+        if anchor in self.open_anchors:
+            self.problem("yaml-recursive-alias", f"alias `*{anchor}` refers to a node that contains it; "
+                         "records cannot be recursive", pos)
+            self.fatal = True
+            self.emit(None, pos, 1, path)
+            return
+        if anchor not in self.anchors:
+            self.problem("yaml-syntax", f"alias `*{anchor}` names no anchor defined before it", pos)
+            self.fatal = True
+            self.emit(None, pos, 1, path)
+            return
+        value, size = self.anchors[anchor]
+        self.expansion += size
+        if self.expansion > ALIAS_EXPANSION_LIMIT and not self.fatal:
+            self.problem("yaml-alias-bomb", f"refused: aliases in this document would expand to more than "
+                         f"{ALIAS_EXPANSION_LIMIT:,} values (an alias bomb?); write the values out instead", pos)
+            self.fatal = True
+        self.emit(value, pos, size, path)
+
+    def emit(self, value: Any, pos: Pos, size: int, path: Path) -> None:
+        if not self.stack:
+            self.root, self.has_root = value, True
+            self.positions[()] = pos
+            return
+        top = self.stack[-1]
+        top.size += size
+        if isinstance(top.container, list):
+            top.container.append(value)
+            self.positions[path] = pos
+            return
+        if top.expect_key:
+            top.expect_key = False
+            if isinstance(value, (dict, list)):
+                self.problem("yaml-key", "a mapping key must be a plain value, not a mapping or a list", pos)
+                self.fatal = True
+                value = f"<complex key {len(top.container)}>"
+            top.key, top.key_pos, top.duplicate = value, pos, False
+            key_path = top.path + (value,)
+            if value in top.container:
+                first = self.key_positions.get(key_path, top.pos)
+                self.problem("yaml-duplicate-key", f"duplicate key `{str(value)[:40]}`: it is already set on line "
+                             f"{first[0]}; a key may appear once per mapping (the first one is kept)", pos)
+                top.duplicate = True
+            else:
+                self.key_positions[key_path] = pos
+            return
+        top.expect_key = True
+        if not top.duplicate:
+            top.container[top.key] = value
+            self.positions[path] = pos
+
+    def document(self) -> Document | None:
+        if self.fatal or not self.has_root or self.root is None:
+            return None
+        return Document(self.root, self.index, self.pos[0], self.pos[1], self.positions, self.key_positions)
+
+
+def _pos(mark: Any) -> Pos:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+
+
+def _line_col(text: str, index: int) -> Pos:
+    before = text[:index]
+    line = before.count("\n") + 1
+    return line, index - (before.rfind("\n") + 1) + 1
+
+
+def decode(raw: bytes, file: str) -> tuple[str | None, list[Finding]]:
+    """Text of a record file, or the finding that says why it is not UTF-8 YAML text."""
+    if b"\x00" in raw:
+        nul = raw.index(b"\x00")
+        line = raw.count(b"\n", 0, nul) + 1
+        return None, [Finding(file, line, nul - (raw.rfind(b"\n", 0, nul) + 1) + 1, "binary-file",
+                              "the file holds binary data (a NUL byte), not YAML text; keep binary evidence "
+                              "under evidence/ and point at it from a document's `files`")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        return None, [Finding(file, line, col, "not-utf8", f"byte 0x{raw[e.start]:02x} is not UTF-8; "
+                              "save the file as UTF-8")]
+    return text, []
+
+
+def parse_text(text: str, file: str) -> ParsedFile:
+    """Parse every document of `text`; never raises on bad YAML."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml import events as ev
+
+    findings: list[Finding] = []
+    documents: list[Document] = []
+    builder: _DocBuilder | None = None
+    saw_document = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for event in YAML(typ="rt", pure=True).parse(text):
+                pos = _pos(event.start_mark)
+                if isinstance(event, ev.DocumentStartEvent):
+                    builder = _DocBuilder(file, len(documents), pos)
+                    saw_document = True
+                elif builder is None:
+                    continue
+                elif isinstance(event, ev.ScalarEvent):
+                    try:
+                        if event.tag is None and event.style is None:
+                            value: Any = resolve_plain(event.value)
+                        elif event.tag is None or event.tag == "!":
+                            value = event.value
+                        else:
+                            value = _resolve_tagged(event.value, str(event.tag))
+                    except _TagError as e:
+                        builder.problem("yaml-tag", str(e), pos)
+                        value = event.value
+                    builder.scalar(value, pos, event.anchor)
+                elif isinstance(event, ev.MappingStartEvent):
+                    _check_collection_tag(builder, event.tag, "map", pos)
+                    builder.start(pos, {}, event.anchor)
+                elif isinstance(event, ev.SequenceStartEvent):
+                    _check_collection_tag(builder, event.tag, "seq", pos)
+                    builder.start(pos, [], event.anchor)
+                elif isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+                    builder.end()
+                elif isinstance(event, ev.AliasEvent):
+                    builder.alias(str(event.anchor), pos)
+                elif isinstance(event, ev.DocumentEndEvent):
+                    findings.extend(builder.findings)
+                    doc = builder.document()
+                    if doc is not None:
+                        doc.index = len(documents)
+                        documents.append(doc)
+                    builder = None
+    except Exception as e:  # noqa: BLE001 - any parser failure is a finding about this file
+        if builder is not None:
+            findings.extend(builder.findings)
+        findings.append(_syntax_finding(e, text, file))
+        return ParsedFile(documents, findings)
+    if not documents and not findings:
+        what = "no record (only comments or empty documents)" if saw_document or text.strip() else "nothing"
+        findings.append(Finding(file, 1, 1, "empty-file", f"the file holds {what}; write a record or delete the file"))
+    return ParsedFile(documents, findings)
+
+
+def _check_collection_tag(builder: _DocBuilder, tag: Any, name: str, pos: Pos) -> None:
+    if tag is not None and str(tag) not in ("!", _TAG + name):
+        builder.problem("yaml-tag", f"unsupported tag `{str(tag)[:40]}`; records use plain YAML values", pos)
+
+
+def _syntax_finding(e: Exception, text: str, file: str) -> Finding:
+    # Only the parser's short descriptions are used: its snippets would echo the file's text,
+    # which may hold what must not be printed.
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    if mark is not None:
+        line, col = _pos(mark)
+    elif isinstance(getattr(e, "position", None), int):
+        line, col = _line_col(text, e.position)  # type: ignore[attr-defined]
+    else:
+        line, col = 1, 1
+    problem = getattr(e, "problem", None)
+    context = getattr(e, "context", None)
+    if problem is None and type(e).__name__ == "ReaderError":
+        problem = "a character that YAML does not allow in a document"
+    parts = [str(p) for p in (problem, context) if p]
+    if not parts:
+        parts = [f"the parser stopped here ({type(e).__name__}); check indentation and quoting around this line"]
+    return Finding(file, line, col, "yaml-syntax", f"invalid YAML: {'; '.join(parts)}")
+
+
+def parse_bytes(raw: bytes, file: str) -> ParsedFile:
+    """Decode and parse one file's bytes."""
+    text, findings = decode(raw, file)
+    if text is None:
+        return ParsedFile([], findings)
+    return parse_text(text, file)
