@@ -82,7 +82,7 @@ def _resolve_tagged(text: str, tag: str) -> Any:
 class Document:
     """One YAML document of a file: its data and where each of its keys and values starts."""
 
-    data: Any
+    data: Any = field(repr=False)
     index: int
     line: int
     column: int
