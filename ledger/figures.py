@@ -213,7 +213,7 @@ def parse_date(raw: object) -> date:
     try:
         return date.fromisoformat(raw.strip())
     except ValueError:
-        raise FigureError(f"{raw.strip()!r} is not a calendar date") from None
+        raise FigureError("not a calendar date: the month or the day is out of range") from None
 
 
 @dataclass(frozen=True, order=True)

@@ -49,7 +49,7 @@ def _custom(kind: str):  # type: ignore[no-untyped-def]
 def _year_or_date(value: Any) -> int | date:
     if isinstance(value, int) and not isinstance(value, bool):
         if not 1000 <= value <= 2999:
-            raise FigureError(f"{value} is not a year; write a year (1973) or a date (1973-05-02)")
+            raise FigureError("must be a year from 1000 to 2999 (1973) or a date (1973-05-02)")
         return value
     return parse_date(value)
 

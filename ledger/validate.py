@@ -92,7 +92,11 @@ def validation_findings(
             line, col = doc.locate(prefix + loc, key=True)
             findings.append(Finding(file, line, col, "invalid-value", f"`{dotted(loc)}`: the key must be {SLUG_HELP}"))
             continue
-        if typ == "missing":
+        if typ == "invalid_key":
+            line, col = doc.locate(prefix + loc, key=True)
+            findings.append(Finding(file, line, col, "unknown-field",
+                                    "a field name must be text such as `name`, not a number or null"))
+        elif typ == "missing":
             line, col = doc.locate(prefix + loc[:-1])
             custom = err["msg"] if "field" in ctx else None
             message = custom or f"missing required field `{dotted(loc)}`"

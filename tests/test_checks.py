@@ -35,6 +35,8 @@ BAD_RECORDS = [
      7, 3, ["`scope.period`"]),
     ("unknown-field", "kind: testimony\nid: t-1\nwitnes: gaukhar-g\nwitness: gaukhar-g\ndate: 2011-12-28\n"
      "mode: in-person\nconsent: public\nsummary: S.\n", 3, 1, ["`witnes`", "did you mean `witness`"]),
+    ("unknown-field", "kind: org\nid: numeric-key\nname: A\n1: x\n", 4, 1, ["field name must be text"]),
+    ("invalid-value", "kind: person\nid: p-born\nname: A\nborn: 3000\n", 4, 7, ["`born`", "year from 1000"]),
     ("invalid-value", "kind: claim\nid: c-1\nsource: letter\nmeasure: killed\nvalue: about 60\n"
      "scope: {place: zhanaozen, period: 2011-12-16}\n", 5, 8, ["`value`", "accepted forms", "~60"]),
     ("invalid-value", "kind: claim\nid: c-1\nsource: letter\nmeasure: killed\nvalue: 3\n"
