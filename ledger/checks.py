@@ -214,7 +214,7 @@ def evidence_files(ledger: Ledger) -> Iterator[Finding]:
                                     "the file or fix the path", *where)
             else:
                 actual = sha256_of(target)
-                if actual != item.sha256:
+                if actual != item.sha256.lower():
                     yield entry.finding("hash-mismatch", f"`{item.path}` has sha256 {actual}, not the recorded "
                                         f"{item.sha256}: the file changed, or the hash is wrong",
                                         "files", i, "sha256")

@@ -102,7 +102,7 @@ ValueField = Annotated[
 ]
 LangCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", description="BCP 47: ru, kk, en")]
 Url = Annotated[str, Field(pattern=r"^https?://\S+$", description="an http(s) address")]
-Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="lowercase hex sha256 of the file")]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$", description="hex sha256 of the file (`sha256sum FILE`)")]
 
 Role = Literal[
     "witness", "victim", "detainee", "official", "police", "journalist", "activist", "worker", "medic", "relative"
@@ -230,7 +230,7 @@ class Event(Record):
     """What happened, as the ledger's researchers understand it."""
 
     kind: Literal["event"]
-    title: str
+    title: str | None = None
     period: PeriodField | None = None
     place: Slug | None = None
     summary: str | None = None

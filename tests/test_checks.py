@@ -161,6 +161,8 @@ def test_evidence_file_missing_changed_and_outside(ledger_dir: LedgerDir) -> Non
         """
     ledger_dir.record("documents/lists.yaml", record.format(path="evidence/list.txt", sha=good))
     assert findings_of(ledger_dir.root) == []
+    ledger_dir.record("documents/lists.yaml", record.format(path="evidence/list.txt", sha=good.upper()))
+    assert findings_of(ledger_dir.root) == []
     ledger_dir.write("evidence/list.txt", b"a different file\n")
     f = only(ledger_dir, "hash-mismatch")
     assert (f.line, f.column) == (7, 13) and good in f.message
