@@ -23,8 +23,15 @@ def check(fn: Check) -> Check:
 
 
 def run_checks(ledger: Ledger) -> list[Finding]:
-    """Every registered rule's findings on a loaded ledger."""
-    return [f for rule in CHECKS for f in rule(ledger)]
+    """Every registered rule's findings on a loaded ledger; a rule that fails is itself a finding."""
+    findings: list[Finding] = []
+    for rule in CHECKS:
+        try:
+            findings.extend(rule(ledger))
+        except Exception as e:  # noqa: BLE001 - one rule's bug must not hide the other rules' findings
+            findings.append(Finding(CONFIG_NAME, 0, 0, "internal-error",
+                                    f"the `{rule.__name__}` check failed ({type(e).__name__}); please report it"))
+    return findings
 
 
 def _a(kinds: Iterable[str]) -> str:
@@ -203,21 +210,29 @@ def evidence_files(ledger: Ledger) -> Iterator[Finding]:
         if not isinstance(rec, Document):
             continue
         for i, item in enumerate(rec.files):
-            where = ("files", i, "path")
-            pure = PurePosixPath(item.path.replace("\\", "/"))
-            target = (root / pure).resolve()
-            if pure.is_absolute() or not target.is_relative_to(root):
-                yield entry.finding("bad-path", f"`files[{i}].path` must be relative to the ledger root and stay "
-                                    "inside it (normally under evidence/)", *where)
-            elif not target.is_file():
-                yield entry.finding("missing-file", f"`files[{i}].path`: `{item.path}` is not in the ledger; add "
-                                    "the file or fix the path", *where)
-            else:
-                actual = sha256_of(target)
-                if actual != item.sha256.lower():
-                    yield entry.finding("hash-mismatch", f"`{item.path}` has sha256 {actual}, not the recorded "
-                                        f"{item.sha256}: the file changed, or the hash is wrong",
-                                        "files", i, "sha256")
+            yield from _evidence_file(entry, i, item.path, item.sha256.lower(), root)
+
+
+def _evidence_file(entry: Entry, i: int, path: str, sha256: str, root: Path) -> Iterator[Finding]:
+    where = ("files", i, "path")
+    try:
+        pure = PurePosixPath(path.replace("\\", "/"))
+        target = (root / pure).resolve()
+        inside = not pure.is_absolute() and target.is_relative_to(root)
+        exists = inside and target.is_file()
+    except (OSError, ValueError):  # a NUL byte, a name too long for the file system...
+        inside, exists = False, False
+    if not inside:
+        yield entry.finding("bad-path", f"`files[{i}].path` must be a path relative to the ledger root that stays "
+                            "inside it (normally under evidence/)", *where)
+    elif not exists:
+        yield entry.finding("missing-file", f"`files[{i}].path`: `{path}` is not in the ledger; add the file or fix "
+                            "the path", *where)
+    else:
+        actual = sha256_of(target)
+        if actual != sha256:
+            yield entry.finding("hash-mismatch", f"`{path}` has sha256 {actual}, not the recorded {sha256}: the "
+                                "file changed, or the hash is wrong", "files", i, "sha256")
 
 
 @check

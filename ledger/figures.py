@@ -192,6 +192,8 @@ def parse_value(raw: object) -> FigureValue:
     for form, pattern in _PATTERNS:
         m = pattern.match(text)
         if m:
+            if any(len(g) > 15 for g in m.groups() if g):
+                raise FigureError("a number that large is no count of people; check the value")
             nums = [int(g) for g in m.groups()]
             if form == "lt" and nums[0] == 0:
                 raise FigureError('"<0" admits no count; counts are 0 or more')

@@ -45,7 +45,10 @@ def resolve_plain(text: str) -> Any:
     if _CORE_FALSE.match(text):
         return False
     if _CORE_INT.match(text):
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # longer than Python's int-from-text limit: no count is that large
+            return text
     if _CORE_OCT.match(text):
         return int(text[2:], 8)
     if _CORE_HEX.match(text):

@@ -243,3 +243,14 @@ def test_schemas_folder_drift(ledger_dir: LedgerDir) -> None:
     path.write_text(path.read_text().replace("figure", "number"))
     f = only(ledger_dir, "schema-stale")
     assert f.file == "schemas/claim.schema.json"
+
+
+def test_hostile_values_get_findings_not_crashes(ledger_dir: LedgerDir) -> None:
+    ledger_dir.record("deep.yaml", "kind: org\nid: deep\nname: " + "[" * 5000 + "]" * 5000 + "\n")
+    ledger_dir.record("big.yaml", "kind: claim\nid: big\nsource: letter\nmeasure: killed\nvalue: " + "9" * 6000
+                      + "\nscope: {place: zhanaozen, period: 2011-12-16}\n")
+    ledger_dir.record("nul.yaml", 'kind: document\nid: nul\ntype: other\ntitle: T\nfiles:\n  - path: "ev\\0x"\n'
+                      "    sha256: " + "a" * 64 + "\n  - path: " + "x" * 5000 + "\n    sha256: " + "a" * 64 + "\n")
+    found = [(f.file, f.line, f.code) for f in findings_of(ledger_dir.root)]
+    assert found == [("records/big.yaml", 5, "invalid-value"), ("records/deep.yaml", 3, "invalid-value"),
+                     ("records/nul.yaml", 6, "bad-path"), ("records/nul.yaml", 8, "bad-path")]
