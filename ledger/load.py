@@ -98,7 +98,11 @@ def read_config(root: Path) -> tuple[LedgerConfig | None, Document | None, list[
     except OSError as e:
         return None, None, [Finding(CONFIG_NAME, 0, 0, "ledger-config", f"cannot read {CONFIG_NAME}: {e.strerror}")]
     parsed = parse_bytes(raw, CONFIG_NAME)
-    findings = list(parsed.findings)
+    findings = [
+        Finding(f.file, f.line, f.column, "ledger-config", f"{CONFIG_NAME} is empty; it needs at least `ledger: 1`")
+        if f.code == "empty-file" else f
+        for f in parsed.findings
+    ]
     if not parsed.documents:
         return None, None, findings
     if len(parsed.documents) > 1:

@@ -232,6 +232,9 @@ def test_ledger_yaml_errors_are_located(ledger_dir: LedgerDir) -> None:
     ledger_dir.write("ledger.yaml", config.replace("ledger: 1", "ledger: 2"))
     f = only(ledger_dir, "ledger-config")
     assert (f.file, f.line) == ("ledger.yaml", 1)
+    ledger_dir.write("ledger.yaml", "# nothing yet\n")
+    f = only(ledger_dir, "ledger-config")
+    assert "needs at least `ledger: 1`" in f.message
 
 
 def test_schemas_folder_drift(ledger_dir: LedgerDir) -> None:
