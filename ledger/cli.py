@@ -128,6 +128,71 @@ def schema(
         typer.echo(f"{folder}: {len(schemas.generate())} schemas already up to date")
 
 
+class FiguresFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+FINDING_KINDS = ("conflict", "gap", "exceeds", "sum", "agree")
+
+
+def _kinds(value: Optional[str], option: str) -> Optional[list[str]]:
+    if value is None:
+        return None
+    kinds = [k.strip() for k in value.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in FINDING_KINDS]
+    if unknown or not kinds:
+        raise typer.BadParameter(f"expected a comma-separated list of {', '.join(FINDING_KINDS)}", param_hint=option)
+    return kinds
+
+
+@app.command("diff-figures")
+def diff_figures(
+    ledger: LedgerOption = None,
+    measure: Annotated[Optional[str], typer.Option(help="Only this measure and the measures within it.",
+                                                   show_default=False)] = None,
+    place: Annotated[Optional[str], typer.Option(help="Only this place and the places within it.",
+                                                 show_default=False)] = None,
+    kind: Annotated[Optional[str], typer.Option(help="Only these finding kinds, comma-separated: conflict, gap, "
+                                                "exceeds, sum, agree.", show_default=False)] = None,
+    include_agree: Annotated[bool, typer.Option("--all", help="Include `agree`: comparable claims that "
+                                                "agree.")] = False,
+    output: Annotated[FiguresFormat, typer.Option("--format", "-f", help="text (tables), markdown (sentences for "
+                                                  "a letter) or json.")] = FiguresFormat.text,
+    fail_on: Annotated[Optional[str], typer.Option("--fail-on", help="Exit 1 if any finding of these kinds "
+                                                   "(comma-separated) is reported.", show_default=False)] = None,
+) -> None:
+    """Cross-check every figure and report where sources disagree, ready for a letter.
+
+    Finds conflicts (same count, same period, figures that cannot both be true), gaps (the same over
+    overlapping periods), narrower counts that exceed broader ones, totals that do not add up, and,
+    with --all, figures that agree. Side by side: one measure for several populations.
+    """
+    from .crosscheck import crosscheck, select
+    from .diff_report import Vocab, render_json, render_markdown, render_text
+    from .load import load_ledger
+
+    kinds = _kinds(kind, "--kind")
+    fail_kinds = _kinds(fail_on, "--fail-on") or []
+    if kinds is None:
+        kinds = [k for k in FINDING_KINDS if k != "agree" or include_agree]
+    root = _root(ledger)
+    loaded, _ = load_ledger(root)
+    report = crosscheck(loaded)
+    findings, breakdowns = select(report, loaded, measure, place, kinds)
+    vocab = Vocab(loaded.config)
+    if output is FiguresFormat.json:
+        typer.echo(render_json(findings, breakdowns))
+    elif output is FiguresFormat.markdown:
+        typer.echo(render_markdown(report, findings, breakdowns, vocab, loaded.config.title if loaded.config
+                                   else None), nl=False)
+    else:
+        render_text(report, findings, breakdowns, vocab, _console())
+    if any(f.kind in fail_kinds for f in findings):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 def main() -> None:
     """Entry point of the `ledger` command."""
     app(prog_name="ledger")
