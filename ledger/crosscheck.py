@@ -132,7 +132,10 @@ def _views(ledger: Ledger) -> dict[str, ClaimView]:
 
 
 def _sum_related(ledger: Ledger, views: dict[str, ClaimView]) -> set[frozenset[str]]:
-    """Pairs (total, part) linked through `sum_of`, at any depth: a part is no rival of its total."""
+    """Claims linked through `sum_of`: a total and its parts (at any depth), and the parts of one total.
+
+    They count pieces of one whole, not the same thing twice, so they are never rivals.
+    """
     parts_of = {e.record.id: list(e.record.sum_of) for e in ledger.entries if isinstance(e.record, Claim)}
     related: set[frozenset[str]] = set()
     for total in views:
@@ -142,8 +145,9 @@ def _sum_related(ledger: Ledger, views: dict[str, ClaimView]) -> set[frozenset[s
             if part in seen or part == total:
                 continue
             seen.add(part)
-            related.add(frozenset((total, part)))
             stack.extend(parts_of.get(part, []))
+        group = sorted(seen | {total})
+        related.update(frozenset(pair) for pair in itertools.combinations(group, 2))
     return related
 
 

@@ -1,0 +1,330 @@
+"""`diff-figures`: each finding kind on small ledgers, properties of the engine, the shipped ledger's figures."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from conftest import CONFIG, REPO, LedgerDir
+from ledger.cli import app
+from ledger.crosscheck import crosscheck, select
+from ledger.load import Entry, Ledger, load_ledger
+from ledger.models import Claim, LedgerConfig
+from ledger.yamlio import Document
+
+SOURCES = """\
+kind: statement
+id: s-one
+issuer: pgo
+date: 2012-01-25
+summary: One source.
+---
+kind: statement
+id: s-two
+issuer: pgo
+date: 2012-01-26
+summary: Another source.
+"""
+
+
+def claim(cid: str, source: str, value: object, measure: str = "gunshot-wounded", place: str = "zhanaozen",
+          period: str = "2011-12-16", population: str = "all", sum_of: list[str] | None = None,
+          quote: str | None = None) -> str:
+    lines = [f"kind: claim", f"id: {cid}", f"source: {source}", f"measure: {measure}", f"value: {json.dumps(value)}",
+             f"scope: {{place: {place}, period: {period}, population: {population}}}"]
+    if sum_of:
+        lines.append(f"sum_of: [{', '.join(sum_of)}]")
+    if quote:
+        lines.append(f"quote: {json.dumps(quote)}")
+    return "\n".join(lines) + "\n"
+
+
+def figures(ld: LedgerDir, *claims: str):  # type: ignore[no-untyped-def]
+    ld.record("sources.yaml", SOURCES)
+    ld.record("figures.yaml", "---\n".join(claims))
+    ledger, findings = load_ledger(ld.root)
+    assert findings == []
+    return crosscheck(ledger)
+
+
+def kinds(report) -> list[tuple[str, str, str | None]]:  # type: ignore[no-untyped-def]
+    return [(f.kind, f.a.id, f.b.id if f.b else None) for f in report.findings if f.measure != "detained"]
+
+
+def test_conflict_same_count_same_period(ledger_dir: LedgerDir) -> None:
+    report = figures(ledger_dir, claim("c-a", "s-one", 64), claim("c-b", "s-two", 75))
+    [f] = [f for f in report.findings if f.measure == "gunshot-wounded"]
+    assert (f.kind, f.a.id, f.b.id) == ("conflict", "c-a", "c-b")
+    assert f.difference is not None and (f.difference.low, f.difference.high) == (11, 11)
+    assert f.ratio is not None and f.ratio.low == Fraction(75, 64)
+
+
+def test_gap_overlapping_but_different_periods(ledger_dir: LedgerDir) -> None:
+    report = figures(ledger_dir, claim("c-a", "s-one", 130, period="2011-12-16..2011-12-18"),
+                     claim("c-b", "s-two", ">700", period="2011-12-16..2011-12-19"))
+    [f] = [f for f in report.findings if f.measure == "gunshot-wounded"]
+    assert f.kind == "gap"
+    assert f.difference is not None and f.difference.low == 570 and f.difference.strict
+    assert f.ratio is not None and f.ratio.high is None and round(float(f.ratio.low), 1) == 5.4
+
+
+def test_agree_only_on_request(ledger_dir: LedgerDir) -> None:
+    report = figures(ledger_dir, claim("c-a", "s-one", "60-70"), claim("c-b", "s-two", "~64"))
+    assert kinds(report) == [("agree", "c-a", "c-b")]
+    ledger, _ = load_ledger(ledger_dir.root)
+    assert select(report, ledger, kinds=["conflict", "gap", "exceeds", "sum"])[0] == []
+
+
+@pytest.mark.parametrize(("narrow", "broad"), [
+    ({"population": "civilians"}, {}),
+    ({"measure": "gunshot-wounded"}, {"measure": "wounded"}),
+    ({"place": "zhanaozen"}, {"place": "mangystau"}),
+    ({"place": "zhanaozen", "period": "2011-12-16"}, {"place": "mangystau", "period": "2011-12-16..2011-12-19"}),
+])
+def test_exceeds_a_narrower_count_above_a_broader_one(ledger_dir: LedgerDir, narrow: dict, broad: dict) -> None:
+    report = figures(ledger_dir, claim("c-broad", "s-one", 64, **broad), claim("c-narrow", "s-two", 75, **narrow))
+    assert kinds(report) == [("exceeds", "c-narrow", "c-broad")]
+    assert report.findings[0].difference.low == 11  # type: ignore[union-attr]
+
+
+def test_no_exceeds_when_the_narrow_period_is_not_inside(ledger_dir: LedgerDir) -> None:
+    report = figures(ledger_dir, claim("c-broad", "s-one", 64, place="mangystau"),
+                     claim("c-narrow", "s-two", 75, period="2011-12-16..2011-12-17"))
+    assert kinds(report) == []
+
+
+def test_no_exceeds_when_the_narrower_is_smaller(ledger_dir: LedgerDir) -> None:
+    report = figures(ledger_dir, claim("c-broad", "s-one", 64), claim("c-narrow", "s-two", 60, population="police"))
+    assert kinds(report) == []
+
+
+def test_sum_stated_by_the_source(ledger_dir: LedgerDir) -> None:
+    report = figures(ledger_dir, claim("c-p1", "s-one", 23), claim("c-p2", "s-one", 11),
+                     claim("c-total", "s-one", 35, sum_of=["c-p1", "c-p2"], quote="35 were arrested"))
+    [f] = report.findings
+    assert (f.kind, f.a.id, [p.id for p in f.parts]) == ("sum", "c-total", ["c-p1", "c-p2"])
+    assert (f.total.lo, f.total.hi) == (34, 34)  # type: ignore[union-attr]
+
+
+def test_consistent_sum_is_no_finding_and_parts_are_not_rivals(ledger_dir: LedgerDir) -> None:
+    report = figures(ledger_dir, claim("c-p1", "s-one", 23), claim("c-p2", "s-two", 11),
+                     claim("c-total", "s-two", 34, sum_of=["c-p1", "c-p2"], quote="34 were arrested"))
+    assert [f for f in report.findings if f.measure == "gunshot-wounded"] == []
+
+
+def test_same_source_is_never_compared(ledger_dir: LedgerDir) -> None:
+    report = figures(ledger_dir, claim("c-a", "s-one", 64), claim("c-b", "s-one", 75),
+                     claim("c-c", "s-one", 80, population="civilians"))
+    assert kinds(report) == []
+
+
+def test_places_neither_within_the_other_are_never_compared(ledger_dir: LedgerDir) -> None:
+    report = figures(ledger_dir, claim("c-a", "s-one", 64, place="zhanaozen"),
+                     claim("c-b", "s-two", 5, place="shetpe"))
+    assert kinds(report) == []
+
+
+def test_disjoint_periods_are_never_compared(ledger_dir: LedgerDir) -> None:
+    report = figures(ledger_dir, claim("c-a", "s-one", 64, period="2011-12-16"),
+                     claim("c-b", "s-two", 5, period="2011-12-17"))
+    assert kinds(report) == []
+
+
+def test_breakdown_puts_populations_side_by_side(ledger_dir: LedgerDir) -> None:
+    report = figures(ledger_dir, claim("c-civ", "s-one", 75, population="civilians"),
+                     claim("c-pol", "s-one", 0, population="police"))
+    gunshot = [b for b in report.breakdowns if b.measure == "gunshot-wounded"]
+    assert [[c.id for c in b.claims] for b in gunshot] == [["c-civ", "c-pol"]]
+
+
+# Properties over generated ledgers, built in memory: the engine needs no files.
+
+CONFIG_MODEL = LedgerConfig.model_validate(__import__("yaml").safe_load(CONFIG))
+values = st.one_of(st.integers(0, 100), st.sampled_from([">50", ">=60", "<10", "30-40", "~60", "64+"]))
+claim_data = st.fixed_dictionaries({
+    "source": st.sampled_from(["s-1", "s-2", "s-3"]),
+    "measure": st.sampled_from(["wounded", "gunshot-wounded", "killed"]),
+    "value": values,
+    "scope": st.fixed_dictionaries({
+        "place": st.sampled_from(["zhanaozen", "mangystau", "shetpe"]),
+        "period": st.sampled_from(["2011-12-16", "2011-12-17", "2011-12-16..2011-12-17", "2011-12-16..2011-12-19"]),
+        "population": st.sampled_from(["all", "civilians", "police"]),
+    }),
+})
+
+
+def memory_ledger(data: list[dict], order: list[int] | None = None) -> Ledger:
+    entries = []
+    for i, d in enumerate(data):
+        record = Claim.model_validate({"kind": "claim", "id": f"c-{i}", **d})
+        entries.append(Entry(record, f"records/c-{i}.yaml", Document(d, 0, 1, 1)))
+    if order is not None:
+        entries = [entries[i] for i in order]
+    return Ledger(Path("."), CONFIG_MODEL, None, entries, [e.file for e in entries])
+
+
+def signature(ledger: Ledger) -> list[tuple]:
+    return [(f.kind, f.a.id, f.b.id if f.b else None, tuple(p.id for p in f.parts))
+            for f in crosscheck(ledger).findings]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(claim_data, min_size=2, max_size=12), st.randoms(use_true_random=False))
+def test_findings_do_not_depend_on_record_order(data: list[dict], rnd: random.Random) -> None:
+    order = list(range(len(data)))
+    rnd.shuffle(order)
+    assert signature(memory_ledger(data)) == signature(memory_ledger(data, order))
+
+
+@settings(max_examples=60, deadline=None)
+@given(claim_data)
+def test_a_claim_never_conflicts_with_an_identical_one(d: dict) -> None:
+    twin = {**d, "source": "s-other"}
+    assert [k for k, *_ in signature(memory_ledger([d, twin]))] == ["agree"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(claim_data, claim_data)
+def test_comparable_pairs_disagree_exactly_when_disjoint(x: dict, y: dict) -> None:
+    y = {**y, "source": "s-other", "measure": x["measure"],
+         "scope": {**y["scope"], "place": x["scope"]["place"], "population": x["scope"]["population"]}}
+    ledger = memory_ledger([x, y])
+    report = crosscheck(ledger)
+    a, b = report.claims["c-0"], report.claims["c-1"]
+    pair = [f.kind for f in report.findings if f.b is not None and f.kind != "exceeds"]
+    if not a.period.overlaps(b.period):
+        assert pair == []
+    elif a.interval.disjoint(b.interval):
+        assert pair == ["conflict" if a.period == b.period else "gap"]
+        assert b.interval.disjoint(a.interval)
+    else:
+        assert pair == ["agree"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(values, min_size=1, max_size=4), values)
+def test_sum_finding_agrees_with_interval_arithmetic(parts: list[object], total: object) -> None:
+    scope = {"place": "zhanaozen", "period": "2011-12-16", "population": "all"}
+    data = [{"source": "s-1", "measure": "killed", "value": v, "scope": scope} for v in parts]
+    data.append({"source": "s-1", "measure": "killed", "value": total, "scope": scope,
+                 "sum_of": [f"c-{i}" for i in range(len(parts))]})
+    report = crosscheck(memory_ledger(data))
+    expected = report.claims["c-0"].interval
+    for i in range(1, len(parts)):
+        expected = expected + report.claims[f"c-{i}"].interval
+    found = [f for f in report.findings if f.kind == "sum"]
+    assert bool(found) == report.claims[f"c-{len(parts)}"].interval.disjoint(expected)
+
+
+# The shipped ledger
+
+SHIPPED, _ = load_ledger(REPO)
+REPORT = crosscheck(SHIPPED)
+
+
+def _find(kind_set: set[str], values: set[str]):  # type: ignore[no-untyped-def]
+    return [f for f in REPORT.findings if f.kind in kind_set and f.b and {str(f.a.value), str(f.b.value)} == values]
+
+
+def test_shipped_64_against_75_gunshot_wounded() -> None:
+    [f] = _find({"conflict", "gap", "exceeds"}, {"64", "75"})
+    assert f.difference is not None and (f.difference.low, f.difference.high) == (11, 11)
+
+
+def test_shipped_130_official_detentions_against_more_than_700() -> None:
+    [f] = _find({"conflict", "gap"}, {"130", ">700"})
+    total = f.a if str(f.a.value) == "130" else f.b
+    assert total is not None and total.sum_text == "70 + 60"
+    assert f.ratio is not None and f.ratio.strict and float(f.ratio.low) > 5.38
+
+
+def test_shipped_arrests_add_up_and_are_no_finding() -> None:
+    arrests = {c.id for c in REPORT.claims.values() if str(c.value) in ("23", "11", "34")}
+    assert len(arrests) == 3
+    assert not [f for f in REPORT.findings if arrests & {c.id for c in f.claims}]
+
+
+def test_shipped_shetpe_is_never_compared_with_zhanaozen() -> None:
+    for f in REPORT.findings:
+        assert {c.place for c in f.claims} != {"shetpe", "zhanaozen"}
+
+
+def test_shipped_breakdown_shows_civilian_and_police_gunshot_figures() -> None:
+    [b] = [b for b in REPORT.breakdowns if b.measure == "gunshot-wounded"]
+    assert {c.population: str(c.value) for c in b.claims if c.population != "all"} == {"civilians": "75",
+                                                                                       "police": "0"}
+
+
+GOLDEN = Path(__file__).parent / "golden" / "diff-figures.md"
+
+
+def test_golden_markdown_on_the_shipped_ledger(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["diff-figures", "--ledger", str(REPO), "--format", "markdown"])
+    assert result.exit_code == 0
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(result.output, encoding="utf-8")
+    assert result.output == GOLDEN.read_text(encoding="utf-8")
+    assert "11 more" in result.output and "more than 5.4 times as many" in result.output
+
+
+# The command line, every option
+
+def test_cli_text(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["diff-figures", "--ledger", str(REPO)])
+    assert result.exit_code == 0
+    assert "exceeds" in result.output and "gap" in result.output and "agree" not in result.output
+    assert "side by side" in result.output
+
+
+def test_cli_all_measure_place_kind(runner: CliRunner) -> None:
+    base = ["diff-figures", "--ledger", str(REPO), "-f", "json"]
+    everything = json.loads(runner.invoke(app, [*base, "--all"]).output)
+    assert "agree" in {f["kind"] for f in everything["findings"]}
+    detained = json.loads(runner.invoke(app, [*base, "--measure", "detained"]).output)
+    assert detained["findings"] and {f["measure"] for f in detained["findings"]} == {"detained"}
+    shetpe = json.loads(runner.invoke(app, [*base, "--place", "shetpe"]).output)
+    assert shetpe["findings"] == []
+    only_exceeds = json.loads(runner.invoke(app, [*base, "--kind", "exceeds"]).output)
+    assert [f["kind"] for f in only_exceeds["findings"]] == ["exceeds"]
+    assert runner.invoke(app, [*base, "--kind", "bogus"]).exit_code == 2
+
+
+def test_cli_json_contract(runner: CliRunner) -> None:
+    out = json.loads(runner.invoke(app, ["diff-figures", "--ledger", str(REPO), "-f", "json"]).output)
+    [f] = [f for f in out["findings"] if f["kind"] == "exceeds"]
+    assert f["difference"] == {"min": 11, "max": 11, "strict": False}
+    assert out["claims"][f["a"]]["value"] == "75" and out["claims"][f["b"]]["interval"] == [64, 64]
+    assert set(out) == {"findings", "breakdowns", "claims"}
+
+
+def test_cli_fail_on(runner: CliRunner) -> None:
+    base = ["diff-figures", "--ledger", str(REPO), "-f", "json"]
+    assert runner.invoke(app, [*base, "--fail-on", "gap,exceeds"]).exit_code == 1
+    assert runner.invoke(app, [*base, "--fail-on", "conflict"]).exit_code == 0
+    assert runner.invoke(app, [*base, "--fail-on", "nope"]).exit_code == 2
+
+
+def test_protected_witnesses_only_by_pseudonym_and_confidential_never_quoted(runner: CliRunner) -> None:
+    md = runner.invoke(app, ["diff-figures", "--ledger", str(REPO), "-f", "markdown", "--all"]).output
+    confidential = [e.record for e in SHIPPED.entries if getattr(e.record, "consent", None) == "confidential"]
+    for testimony in confidential:
+        for quote in testimony.quotes:  # type: ignore[attr-defined]
+            assert quote.text not in md
+    for entry in SHIPPED.entries:
+        if getattr(entry.record, "protected", False):
+            assert entry.record.pseudonym  # type: ignore[attr-defined]
+    claims = {e.record.id: e.record for e in SHIPPED.entries if e.record.kind == "claim"}
+    for c in claims.values():
+        src = SHIPPED.by_id[c.source].record  # type: ignore[attr-defined]
+        if getattr(src, "consent", None) == "confidential" and c.quote:  # type: ignore[attr-defined]
+            assert c.quote not in md  # type: ignore[attr-defined]
