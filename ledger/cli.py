@@ -193,6 +193,105 @@ def diff_figures(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+class RecordKind(str, Enum):
+    person = "person"
+    org = "org"
+    event = "event"
+    testimony = "testimony"
+    statement = "statement"
+    document = "document"
+    claim = "claim"
+
+
+def _fail(problems: list[str], code: int) -> typer.Exit:
+    for problem in problems:
+        typer.echo(f"ledger add: {problem}", err=True)
+    typer.echo("nothing was written", err=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def add(
+    kind: Annotated[RecordKind, typer.Argument(help="The kind of record: person, org, event, testimony, statement, "
+                                               "document or claim.", show_default=False)],
+    assignments: Annotated[Optional[list[str]], typer.Option("--set", help="FIELD=VALUE, repeatable; dotted paths "
+                                                             "(scope.place=zhanaozen); a repeated list field "
+                                                             "appends.", show_default=False)] = None,
+    from_file: Annotated[Optional[str], typer.Option("--from", help="Read the record from a YAML or JSON file "
+                                                     "(- for standard input).", show_default=False)] = None,
+    edit: Annotated[bool, typer.Option("--edit", help="Write the record in $EDITOR, from a commented "
+                                       "template.")] = False,
+    protected: Annotated[bool, typer.Option("--protected", help="A protected person: asked for a pseudonym, never "
+                                            "a real name.")] = False,
+    interactive: Annotated[Optional[bool], typer.Option("--interactive/--no-interactive", help="Ask for fields "
+                                                        "(default: when standard input is a terminal and no "
+                                                        "--set or --from is given).", show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the record; write nothing.")] = False,
+    ledger: LedgerOption = None,
+) -> None:
+    """Record new evidence without hand-editing YAML: asks, or takes flags, a file or an editor.
+
+    The record is checked against the ledger as it stands (the model, the vocabularies, every
+    reference) and written to records/<kind plural>/<id>.yaml, atomically, never over another file.
+    An id left out is made from the date and the main subject.
+    """
+    from .add import AddError, add_record, apply_assignment, read_draft, required_missing, summary
+    from .models import MODELS
+
+    root = _root(ledger)
+    model = MODELS[kind.value]
+    data: dict = {}
+    try:
+        if from_file is not None:
+            text = sys.stdin.read() if from_file == "-" else Path(from_file).read_text(encoding="utf-8")
+            data = read_draft(text, from_file)
+            if data.get("kind", kind.value) != kind.value:
+                raise AddError([f"{from_file} holds a {data.get('kind')!s:.20}, not a {kind.value}"])
+        for assignment in assignments or []:
+            apply_assignment(data, model, assignment)
+        if protected:
+            if kind.value != "person":
+                raise AddError(["--protected is for `ledger add person`"])
+            if data.get("name") is not None:
+                raise AddError(["a protected person has no `name`: give a `pseudonym` only"])
+            data["protected"] = True
+    except (AddError, OSError, UnicodeDecodeError) as e:
+        problems = e.problems if isinstance(e, AddError) else [f"cannot read {from_file}: {e}"]
+        raise _fail(problems, EXIT_USAGE) from None
+    if interactive is None:
+        interactive = sys.stdin.isatty() and not assignments and from_file is None and not edit
+    if edit:
+        from .editor import edit_record
+
+        try:
+            data = edit_record(root, kind.value, data)
+        except AddError as e:
+            raise _fail(e.problems, EXIT_USAGE) from None
+        if data is None:
+            typer.echo("ledger add: the record was left empty; nothing was written", err=True)
+            raise typer.Exit(EXIT_USAGE)
+    elif interactive or (sys.stdin.isatty() and required_missing(model, data)):
+        from .prompts import ask_record
+
+        data = ask_record(root, kind.value, data, console=_console(stderr=True), ask_optional=interactive)
+        if data is None:
+            typer.echo("ledger add: nothing was written", err=True)
+            raise typer.Exit(EXIT_USAGE)
+    missing = required_missing(model, data)
+    if missing:
+        raise _fail([f"missing required field `{m}`" for m in missing], EXIT_USAGE)
+    try:
+        added = add_record(root, kind.value, data, dry_run=dry_run)
+    except AddError as e:
+        raise _fail(e.problems, EXIT_FINDINGS) from None
+    shown = added.path.relative_to(root).as_posix()
+    if dry_run:
+        typer.echo(added.text, nl=False)
+        typer.echo(f"(dry run: {shown} was not written)", err=True)
+        return
+    typer.echo(f"wrote {shown}: {summary(added.ledger, added.record)}")
+
+
 def main() -> None:
     """Entry point of the `ledger` command."""
     app(prog_name="ledger")

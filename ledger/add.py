@@ -1,0 +1,349 @@
+"""Adding a record: a draft from flags, a file or prompts, checked against the ledger, written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .atomic import atomic_create_bytes
+from .emit import dump_record
+from .findings import Finding
+from .load import Entry, Ledger, load_ledger
+from .models import MODELS, PLURALS, Claim, Record
+from .validate import validate_record
+from .yamlio import Document, parse_text, resolve_plain
+
+STATE_DIR = ".ledger"  # in the ledger root; ignores itself in git
+
+
+class AddError(Exception):
+    """The draft cannot be written; `problems` says why, one line each, and nothing was written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def slugify(text: str, limit: int = 40) -> str:
+    """An id fragment from any text: transliterated to ASCII, lowercase, hyphens between words."""
+    from anyascii import anyascii
+
+    slug = re.sub(r"[^a-z0-9]+", "-", anyascii(text).lower()).strip("-")
+    return slug[:limit].rstrip("-")
+
+
+# Fields that hold ids, with the kinds (or the ledger.yaml vocabulary) they name: used for choices.
+def reference_kinds(model: type[Record], name: str) -> tuple[str, ...]:
+    return model.references.get(name, ())
+
+
+def vocabulary_of(model: type[Record], path: tuple[str, ...]) -> str | None:
+    return model.vocabulary.get(path)
+
+
+def is_list(model: type[Any], name: str) -> bool:
+    """True when the field holds a list (a repeated `--set` appends to it)."""
+    info = model.model_fields.get(name)
+    return info is not None and _origin_is_list(info.annotation)
+
+
+def _origin_is_list(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is list:
+        return True
+    return any(_origin_is_list(a) for a in typing.get_args(annotation) if a is not type(None))
+
+
+def submodel(model: type[Any], name: str) -> type[Any] | None:
+    """The model of a nested field (`scope`, an item of `quotes`), or None for a plain field."""
+    from pydantic import BaseModel
+
+    info = model.model_fields.get(name)
+    if info is None:
+        return None
+    stack = [info.annotation]
+    while stack:
+        ann = stack.pop()
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            return ann
+        stack.extend(typing.get_args(ann))
+    return None
+
+
+def parse_scalar(text: str) -> Any:
+    """A `--set` value: YAML flow syntax for `[a, b]` and `{min: 30}`, the YAML 1.2 core schema otherwise."""
+    stripped = text.strip()
+    if stripped[:1] in ("[", "{"):
+        parsed = parse_text(f"v: {stripped}\n", "--set")
+        if parsed.findings or not parsed.documents:
+            raise AddError([f"cannot read `{stripped[:40]}` as a YAML list or mapping"])
+        return parsed.documents[0].data["v"]
+    return resolve_plain(stripped)
+
+
+def apply_assignment(data: dict[str, Any], model: type[Record], assignment: str) -> None:
+    """Apply one `--set FIELD=VALUE`: dotted paths for nested fields; a list field appends."""
+    if "=" not in assignment:
+        raise AddError([f"`--set {assignment[:40]}`: write FIELD=VALUE, e.g. --set scope.place=zhanaozen"])
+    path_text, raw = assignment.split("=", 1)
+    path = [p for p in path_text.strip().split(".") if p]
+    if not path:
+        raise AddError([f"`--set {assignment[:40]}`: the field name is missing"])
+    value = parse_scalar(raw)
+    target: dict[str, Any] = data
+    current: type[Any] | None = model
+    for i, part in enumerate(path[:-1]):
+        sub = submodel(current, part) if current is not None else None
+        if current is not None and is_list(current, part):
+            items = target.setdefault(part, [])
+            if not isinstance(items, list):
+                raise AddError([f"`{'.'.join(path[:i + 1])}` is a list"])
+            # `--set quotes.text=A --set quotes.lang=ru --set quotes.text=B`: a new item when the key is taken
+            if not items or not isinstance(items[-1], dict) or path[i + 1] in items[-1]:
+                items.append({})
+            target = items[-1]
+        else:
+            nested = target.setdefault(part, {})
+            if not isinstance(nested, dict):
+                raise AddError([f"`{'.'.join(path[:i + 1])}` is not a mapping"])
+            target = nested
+        current = sub
+    last = path[-1]
+    if current is not None and is_list(current, last) and not isinstance(value, list):
+        target.setdefault(last, [])
+        if not isinstance(target[last], list):
+            target[last] = [target[last]]
+        target[last].append(value)
+    else:
+        target[last] = value
+
+
+def read_draft(text: str, source: str) -> dict[str, Any]:
+    """A draft record from YAML or JSON text (`--from`)."""
+    parsed = parse_text(text, source)
+    problems = [f"{source}:{f.line}:{f.column}: {f.message}" for f in parsed.findings]
+    if problems:
+        raise AddError(problems)
+    if len(parsed.documents) != 1 or not isinstance(parsed.documents[0].data, dict):
+        raise AddError([f"{source}: expected one record (a mapping)"])
+    return dict(parsed.documents[0].data)
+
+
+def required_missing(model: type[Any], data: dict[str, Any], prefix: str = "") -> list[str]:
+    """The required fields `data` lacks, dotted (`scope.period`), in the format's order; `id` is never
+    required, as one is generated."""
+    missing = []
+    for name, info in model.model_fields.items():
+        if name in ("kind", "id"):
+            continue
+        sub = submodel(model, name)
+        if sub is not None and not is_list(model, name) and info.is_required():
+            value = data.get(name)
+            missing += required_missing(sub, value if isinstance(value, dict) else {}, prefix + name + ".")
+        elif info.is_required() and data.get(name) is None:
+            missing.append(prefix + name)
+    if model.__name__ == "Person" and data.get("name") is None and data.get("pseudonym") is None:
+        missing.append("pseudonym" if data.get("protected") else "name` or `pseudonym")
+    return missing
+
+
+def _subject(ledger: Ledger, kind: str, data: dict[str, Any]) -> tuple[str | None, str]:
+    """(date, subject) for an id: the record's date and its main subject."""
+    def ref_date(ref: Any) -> str | None:
+        entry = ledger.by_id.get(ref) if isinstance(ref, str) else None
+        when = getattr(entry.record, "date", None) if entry else None
+        return when.isoformat() if isinstance(when, date) else None
+
+    text = lambda key: str(data.get(key) or "")  # noqa: E731
+    day = text("date")[:10] or None
+    match kind:
+        case "person":
+            return None, text("pseudonym") or text("name")
+        case "org":
+            return None, text("name")
+        case "event":
+            period = data.get("period")
+            return (str(period)[:10] if period else None), text("title")
+        case "testimony":
+            return day, text("witness")
+        case "statement":
+            return day, text("issuer")
+        case "document":
+            return day, " ".join(text("title").split()[:6])
+        case "claim":
+            return (text("asserted")[:10] or ref_date(data.get("source"))), text("measure")
+    return None, kind
+
+
+def suggest_id(ledger: Ledger, kind: str, data: dict[str, Any], taken: set[str] | None = None) -> str:
+    """An id from the date and the main subject, unique in the ledger: `2011-12-28-gaukhar-g`."""
+    day, subject = _subject(ledger, kind, data)
+    base = "-".join(p for p in (day, slugify(subject)) if p) or kind
+    if len(base) < 2:
+        base = f"{kind}-{base}"
+    base = base[:74].rstrip("-")
+    used = set(ledger.by_id) | (taken or set())
+    candidate, n = base, 2
+    while candidate in used or (ledger.root / "records" / PLURALS[kind] / f"{candidate}.yaml").exists():
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _document(data: dict[str, Any], name: str) -> Document:
+    """The draft as the document it will be on disk, so that problems point at real lines."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    from .emit import _block
+
+    yaml = YAML(typ="rt")
+    yaml.default_flow_style = False
+    out = io.StringIO()
+    try:
+        yaml.dump(_block(data, 0), out)
+        parsed = parse_text(out.getvalue(), name)
+        if parsed.documents:
+            return parsed.documents[0]
+    except Exception:  # noqa: BLE001 - a draft that cannot be laid out still gets its field errors
+        pass
+    return Document(data, 0, 1, 1)
+
+
+@dataclass
+class Checked:
+    """A draft checked against the ledger: the record, or the problems that stop it."""
+
+    record: Record | None
+    path: Path
+    problems: list[str] = field(default_factory=list)
+
+
+def target_path(root: Path, kind: str, record_id: str) -> Path:
+    """Where a new record goes: `records/<kind plural>/<id>.yaml`."""
+    return root / "records" / PLURALS[kind] / f"{record_id}.yaml"
+
+
+def check_draft(ledger: Ledger, kind: str, data: dict[str, Any]) -> Checked:
+    """The model, the vocabularies and every reference against the ledger as it stands; the id must be new."""
+    from .checks import run_checks
+
+    data = {"kind": kind, **{k: v for k, v in data.items() if k != "kind"}}
+    record_id = data.get("id") if isinstance(data.get("id"), str) else "new-record"
+    path = target_path(ledger.root, kind, record_id)
+    name = path.relative_to(ledger.root).as_posix()
+    doc = _document(data, name)
+    record, findings = validate_record(doc, name)
+    if record is None:
+        return Checked(None, path, [_problem(f) for f in findings])
+    problems = []
+    if record.id in ledger.by_id:
+        other = ledger.by_id[record.id]
+        problems.append(f"`id`: `{record.id}` is already the id of the {other.record.kind} in {other.file}; "
+                        "choose another id")
+    elif path.exists():
+        problems.append(f"{name} already exists; choose another id")
+    entry = Entry(record, name, doc)
+    trial = Ledger(ledger.root, ledger.config, ledger.config_doc, [*ledger.entries, entry], ledger.files)
+    unknown_refs = set()
+    for fieldname, kinds in record.references.items():
+        value = getattr(record, fieldname)
+        for ref in value if isinstance(value, list) else [value] if value else []:
+            if ref not in ledger.by_id:
+                unknown_refs.add(ref)
+                problems.append(f"`{fieldname}` names `{ref}`, which is not in the ledger; add it first: "
+                                f"ledger add {kinds[0]} --set id={ref} ...")
+    for f in run_checks(trial):
+        if f.file != name or f.code in ("duplicate-id", "schema-stale"):
+            continue
+        if f.code == "unknown-ref" and any(f"`{ref}`" in f.message for ref in unknown_refs):
+            continue
+        problems.append(_problem(f))
+    return Checked(record if not problems else None, path, problems)
+
+
+def _problem(f: Finding) -> str:
+    return f"{f.message} [{f.code}]"
+
+
+@contextlib.contextmanager
+def ledger_lock(root: Path) -> Iterator[None]:
+    """Serialise writers of one ledger: ids are chosen and files created one process at a time."""
+    from filelock import FileLock
+
+    state = root / STATE_DIR
+    state.mkdir(exist_ok=True)
+    ignore = state / ".gitignore"
+    if not ignore.exists():
+        with contextlib.suppress(FileExistsError):
+            atomic_create_bytes(ignore, b"# ledger's own state: locks and caches\n*\n")
+    with FileLock(str(state / "add.lock"), timeout=60):
+        yield
+
+
+@dataclass
+class Added:
+    """What `add_record` did."""
+
+    record: Record
+    path: Path
+    text: str
+    written: bool
+    ledger: Ledger  # as it was before the record was added
+
+
+def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = False) -> Added:
+    """Check a draft against the ledger and write it as a new file; raise AddError, writing nothing, when it
+    cannot be added. An `id` left out is generated."""
+    if kind not in MODELS:
+        raise AddError([f"unknown kind `{kind}`; one of {', '.join(MODELS)}"])
+    missing = required_missing(MODELS[kind], data)
+    if missing:
+        raise AddError([f"missing required field `{m}`" for m in missing])
+    with ledger_lock(root):
+        ledger, _ = load_ledger(root)
+        draft = dict(data)
+        if not draft.get("id"):
+            draft["id"] = suggest_id(ledger, kind, draft)
+        checked = check_draft(ledger, kind, draft)
+        if checked.record is None:
+            raise AddError(checked.problems)
+        text = dump_record(checked.record, checked.path, root)
+        if not dry_run:
+            checked.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                atomic_create_bytes(checked.path, text.encode("utf-8"))
+            except FileExistsError:
+                raise AddError([f"{checked.path.relative_to(root).as_posix()} already exists; nothing written"]) \
+                    from None
+        return Added(checked.record, checked.path, text, not dry_run, ledger)
+
+
+def summary(ledger: Ledger, record: Record) -> str:
+    """One line about a record that names people only as output may: protected ones by pseudonym."""
+    from .citation import label, long_date
+
+    rec: Any = record
+    match record.kind:
+        case "person":
+            return f"person {rec.label}{' (protected)' if rec.protected else ''}"
+        case "org":
+            return f"org {rec.name}"
+        case "event":
+            return f"event {rec.title or rec.id}" + (f", {rec.period}" if rec.period else "")
+        case "testimony":
+            return f"testimony of {label(ledger, rec.witness)}, {long_date(rec.date)} ({rec.consent})"
+        case "statement":
+            return f"statement by {label(ledger, rec.issuer)}, {long_date(rec.date)}"
+        case "document":
+            return f"document “{rec.title}”"
+        case "claim":
+            assert isinstance(rec, Claim)
+            return f"claim {rec.measure} = {rec.value} in {rec.scope.place}, {rec.scope.period}, from {rec.source}"
+    return record.kind
+
