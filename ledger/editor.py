@@ -61,7 +61,10 @@ def _field_lines(ledger: Ledger, model: type[Any], name: str, path: tuple[str, .
     required = info.is_required() and name != "id"
     help_text = HELP.get(".".join(path)) or HELP.get(name, "")
     options = _choices(ledger, model, name, path)
-    comment = f"{indent}# {name}{' (required)' if required else ''}{': ' + help_text if help_text else ''}"
+    mark = " (required)" if required else ""
+    if model.__name__ == "Person" and name in ("name", "pseudonym"):
+        mark = f" (this or `{'pseudonym' if name == 'name' else 'name'}` is required)"
+    comment = f"{indent}# {name}{mark}{': ' + help_text if help_text else ''}"
     if options:
         shown = ", ".join(options[:20]) + (", …" if len(options) > 20 else "")
         comment += f". One of: {shown}"

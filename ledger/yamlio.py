@@ -278,7 +278,7 @@ def parse_text(text: str, file: str) -> ParsedFile:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for event in YAML(typ="rt", pure=True).parse(text):
+            for event in YAML(typ="safe", pure=True).parse(text):
                 pos = _pos(event.start_mark)
                 if isinstance(event, ev.DocumentStartEvent):
                     builder = _DocBuilder(file, len(documents), pos)

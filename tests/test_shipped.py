@@ -126,3 +126,19 @@ def test_the_format_pages_own_ledger_yaml_is_valid(ledger_dir: LedgerDir) -> Non
     assert block is not None
     ledger_dir.write("ledger.yaml", block.group(1))
     assert [f.code for f in findings_of(ledger_dir.root)] == []
+
+
+def test_no_control_characters_in_any_shipped_text() -> None:
+    def texts(value: object):  # type: ignore[no-untyped-def]
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for v in value.values():
+                yield from texts(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from texts(v)
+
+    for entry in LEDGER.entries:
+        for text in texts(entry.doc.data):
+            assert not [c for c in text if ord(c) < 32 and c != "\n"], entry.file

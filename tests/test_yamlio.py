@@ -28,6 +28,11 @@ def test_yaml_12_core_schema(text: str, value: object) -> None:
     assert parsed.documents[0].data == {"v": value}
 
 
+def test_block_scalars_read_as_their_text() -> None:
+    data = parse_text("a: >-\n  one\n  two\n\n  three\nb: |\n  x\n  y\n", "f.yaml").documents[0].data
+    assert data == {"a": "one two\nthree", "b": "x\ny\n"}
+
+
 def test_positions_of_keys_and_values() -> None:
     doc = parse_text("kind: claim\nscope:\n  place: zhanaozen\nquotes:\n  - text: a\n", "f.yaml").documents[0]
     assert doc.locate(("scope", "place")) == (3, 10)
