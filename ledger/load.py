@@ -9,7 +9,7 @@ from pathlib import Path
 from .findings import Finding
 from .models import LedgerConfig, Record
 from .validate import validate_config, validate_record
-from .yamlio import Document, parse_bytes
+from .yamlio import Document, ParsedFile, fast_parse, parse_bytes
 
 CONFIG_NAME = "ledger.yaml"
 RECORDS_DIR = "records"
@@ -126,18 +126,37 @@ def read_records(root: Path, files: list[str]) -> tuple[list[Entry], int, list[F
             findings.append(Finding(name, 0, 0, "unreadable-file", f"cannot read the file: {e.strerror}"))
             continue
         try:
-            parsed = parse_bytes(raw, name)
-            findings.extend(parsed.findings)
-            for doc in parsed.documents:
-                documents += 1
-                record, errors = validate_record(doc, name)
-                findings.extend(errors)
-                if record is not None:
-                    entries.append(Entry(record, name, doc))
+            file_entries, file_documents, file_findings = read_file(raw, name)
+            entries.extend(file_entries)
+            findings.extend(file_findings)
+            documents += file_documents
         except Exception as e:  # noqa: BLE001 - one file's surprise must not stop the check of the others
             findings.append(Finding(name, 0, 0, "internal-error",
                                     f"ledger could not read this file ({type(e).__name__}); please report it"))
     return entries, documents, findings
+
+
+def _validate_all(parsed: ParsedFile, name: str) -> tuple[list[Entry], list[Finding]]:
+    entries, findings = [], list(parsed.findings)
+    for doc in parsed.documents:
+        record, errors = validate_record(doc, name)
+        findings.extend(errors)
+        if record is not None:
+            entries.append(Entry(record, name, doc))
+    return entries, findings
+
+
+def read_file(raw: bytes, name: str) -> tuple[list[Entry], int, list[Finding]]:
+    """The records of one file: by the fast path when it reads the file cleanly, else by the precise one,
+    whose findings are the ones reported."""
+    fast = fast_parse(raw, name)
+    if fast is not None:
+        entries, findings = _validate_all(fast, name)
+        if not findings:
+            return entries, len(fast.documents), []
+    parsed = parse_bytes(raw, name)
+    entries, findings = _validate_all(parsed, name)
+    return entries, len(parsed.documents), findings
 
 
 def load_ledger(root: Path) -> tuple[Ledger, list[Finding]]:

@@ -83,7 +83,11 @@ def _resolve_tagged(text: str, tag: str) -> Any:
 
 @dataclass
 class Document:
-    """One YAML document of a file: its data and where each of its keys and values starts."""
+    """One YAML document of a file: its data and where each of its keys and values starts.
+
+    `line` and `column` are where the document's content starts. A document read by the fast path
+    keeps its file's text instead of positions, and finds them only when a finding asks.
+    """
 
     data: Any = field(repr=False)
     index: int
@@ -91,10 +95,24 @@ class Document:
     column: int
     positions: dict[Path, Pos] = field(default_factory=dict, repr=False)
     key_positions: dict[Path, Pos] = field(default_factory=dict, repr=False)
+    source: tuple[str, str] | None = field(default=None, repr=False)  # (file, text) to locate from
+
+    def _load_positions(self) -> None:
+        assert self.source is not None
+        file, text = self.source
+        self.source = None
+        parsed = parse_text(text, file)
+        if self.index < len(parsed.documents):
+            precise = parsed.documents[self.index]
+            self.positions, self.key_positions = precise.positions, precise.key_positions
 
     def locate(self, path: Iterable[Any], key: bool = False) -> Pos:
         """Line and column of the value (or, with `key`, the key) at `path`, or of its nearest parent."""
         p = tuple(path)
+        if not p and not key:
+            return self.line, self.column
+        if self.source is not None:
+            self._load_positions()
         if key and p in self.key_positions:
             return self.key_positions[p]
         while p:
@@ -235,7 +253,8 @@ class _DocBuilder:
     def document(self) -> Document | None:
         if self.fatal or not self.has_root or self.root is None:
             return None
-        return Document(self.root, self.index, self.pos[0], self.pos[1], self.positions, self.key_positions)
+        line, column = self.positions[()]
+        return Document(self.root, self.index, line, column, self.positions, self.key_positions)
 
 
 def _pos(mark: Any) -> Pos:
@@ -351,8 +370,93 @@ def _syntax_finding(e: Exception, text: str, file: str) -> Finding:
 
 
 def parse_bytes(raw: bytes, file: str) -> ParsedFile:
-    """Decode and parse one file's bytes."""
+    """Decode and parse one file's bytes, recording every position (the precise path)."""
     text, findings = decode(raw, file)
     if text is None:
         return ParsedFile([], findings)
     return parse_text(text, file)
+
+
+# The fast path: libyaml through PyYAML, with the YAML 1.2 core schema instead of PyYAML's 1.1.
+# It takes only files it reads exactly as the precise path does, and hands every other file over:
+# explicit tags, anchors and aliases (alias bombs), duplicate or complex keys, anything it rejects.
+_NEEDS_PRECISE = re.compile(r"(?:^|[\s\[\]{},:?-])[!&*]")
+
+
+class _Fallback(Exception):
+    pass
+
+
+def _fast_loader() -> type:
+    import yaml
+
+    class FastLoader(yaml.CSafeLoader):  # type: ignore[name-defined,misc]
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+            mapping: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise _Fallback
+                key = self.construct_object(key_node, deep=deep)
+                if key in mapping:
+                    raise _Fallback
+                mapping[key] = self.construct_object(value_node, deep=deep)
+            return mapping
+
+        def construct_yaml_map(self, node: Any) -> Any:
+            # PyYAML builds an empty dict first and fills it later; build it at once instead
+            yield self.construct_mapping(node)
+
+        def construct_scalar_core(self, node: Any) -> Any:
+            return resolve_plain(node.value)
+
+        def construct_document(self, node: Any) -> Any:
+            data = super().construct_document(node)
+            self.starts.append((node.start_mark.line + 1, node.start_mark.column + 1))
+            return data
+
+    FastLoader.yaml_implicit_resolvers = {}
+    for tag, pattern, first in (
+        ("null", _CORE_NULL, ["~", "n", "N", ""]),
+        ("bool", re.compile(_CORE_TRUE.pattern[:-1] + "|" + _CORE_FALSE.pattern[1:]), list("tTfF")),
+        ("int", re.compile(f"{_CORE_INT.pattern}|{_CORE_OCT.pattern}|{_CORE_HEX.pattern}"), list("-+0123456789")),
+        ("float", re.compile(f"{_CORE_FLOAT.pattern}|{_CORE_INF.pattern}|{_CORE_NAN.pattern}"),
+         list("-+.0123456789")),
+    ):
+        FastLoader.add_implicit_resolver(_TAG + tag, pattern, first)
+    for tag in ("null", "bool", "int", "float"):
+        FastLoader.add_constructor(_TAG + tag, FastLoader.construct_scalar_core)
+    FastLoader.add_constructor(_TAG + "map", FastLoader.construct_yaml_map)
+    return FastLoader
+
+
+_FAST_LOADER: type | None = None
+
+
+def fast_parse(raw: bytes, file: str) -> ParsedFile | None:
+    """The documents of a file by the fast path, or None when the file needs the precise one."""
+    global _FAST_LOADER
+    if _FAST_LOADER is None:
+        _FAST_LOADER = _fast_loader()
+    if b"\x00" in raw:
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    if _NEEDS_PRECISE.search(text):
+        return None
+    loader = _FAST_LOADER(text)
+    loader.starts = []
+    documents: list[Document] = []
+    source = (file, text)
+    try:
+        while loader.check_data():
+            data = loader.get_data()
+            line, column = loader.starts[-1]
+            if data is not None:
+                documents.append(Document(data, len(documents), line, column, source=source))
+    except Exception:  # noqa: BLE001 - whatever libyaml or the checks above refuse, the precise path explains
+        return None
+    finally:
+        loader.dispose()
+    return ParsedFile(documents, []) if documents else None
