@@ -7,31 +7,89 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .facts import Facts, facts_of
+from .figures import FigureValue
 from .findings import Finding
-from .load import CONFIG_NAME, Entry, Ledger
-from .models import VOCABULARIES, Claim, Document
+from .load import CONFIG_NAME, Ledger
+from .models import VOCABULARIES, LedgerConfig
 from .validate import dotted, suggest
+from .yamlio import Document as YamlDocument
+from .yamlio import parse_bytes
 
-Check = Callable[[Ledger], Iterable[Finding]]
+class Context:
+    """What the rules run on: every record's facts, ledger.yaml, and a way to locate a finding."""
+
+    def __init__(self, root: Path, facts: list[Facts], config: LedgerConfig | None, config_doc: YamlDocument | None,
+                 documents: dict[tuple[str, int], YamlDocument] | None = None,
+                 sha256: Callable[[Path], str] | None = None) -> None:
+        self.root = root
+        self.facts = facts
+        self.config = config
+        self.config_doc = config_doc
+        self.first: dict[str, Facts] = {}
+        for f in facts:
+            self.first.setdefault(f.id, f)
+        self._documents = documents if documents is not None else {}
+        self._parsed_files: set[str] = set()
+        self.sha256 = sha256 or sha256_of
+
+    def document(self, f: Facts) -> YamlDocument | None:
+        """The YAML document a record came from, re-read from disk (precisely) when this run has not got it."""
+        key = (f.file, f.index)
+        if key not in self._documents and f.file not in self._parsed_files:
+            self._parsed_files.add(f.file)
+            try:
+                parsed = parse_bytes((self.root / f.file).read_bytes(), f.file)
+                for doc in parsed.documents:
+                    self._documents.setdefault((f.file, doc.index), doc)
+            except OSError:
+                pass
+        return self._documents.get(key)
+
+    def locate(self, f: Facts, *path: Any, key: bool = False) -> tuple[int, int]:
+        if not path and not key:
+            return f.line, f.column
+        doc = self.document(f)
+        return doc.locate(path, key=key) if doc is not None else (f.line, f.column)
+
+    def finding(self, f: Facts, code: str, message: str, *path: Any, key: bool = False) -> Finding:
+        """A finding at `path` inside the record (the record itself when no path is given)."""
+        line, col = self.locate(f, *path, key=key)
+        return Finding(f.file, line, col, code, message)
+
+
+Check = Callable[[Context], Iterable[Finding]]
 CHECKS: list[Check] = []
 
 
 def check(fn: Check) -> Check:
-    """Register a rule; `run_checks` runs them all in registration order."""
+    """Register a rule; `run_rules` runs them all in registration order."""
     CHECKS.append(fn)
     return fn
 
 
-def run_checks(ledger: Ledger) -> list[Finding]:
-    """Every registered rule's findings on a loaded ledger; a rule that fails is itself a finding."""
+def run_rules(ctx: Context) -> list[Finding]:
+    """Every registered rule's findings; a rule that fails is itself a finding."""
     findings: list[Finding] = []
     for rule in CHECKS:
         try:
-            findings.extend(rule(ledger))
+            findings.extend(rule(ctx))
         except Exception as e:  # noqa: BLE001 - one rule's bug must not hide the other rules' findings
             findings.append(Finding(CONFIG_NAME, 0, 0, "internal-error",
                                     f"the `{rule.__name__}` check failed ({type(e).__name__}); please report it"))
     return findings
+
+
+def context_of(ledger: Ledger) -> Context:
+    """The rules' view of a ledger loaded in full."""
+    facts = [facts_of(e.record, e.file, e.doc.index, e.doc.line, e.doc.column) for e in ledger.entries]
+    documents = {(e.file, e.doc.index): e.doc for e in ledger.entries}
+    return Context(ledger.root, facts, ledger.config, ledger.config_doc, documents)
+
+
+def run_checks(ledger: Ledger) -> list[Finding]:
+    """Every rule's findings on a ledger loaded in full."""
+    return run_rules(context_of(ledger))
 
 
 def _a(kinds: Iterable[str]) -> str:
@@ -39,43 +97,31 @@ def _a(kinds: Iterable[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def _ids(value: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            yield (i,), item
-    elif value is not None:
-        yield (), value
-
-
 @check
-def duplicate_ids(ledger: Ledger) -> Iterator[Finding]:
+def duplicate_ids(ctx: Context) -> Iterator[Finding]:
     """An id names one record across the whole ledger."""
-    for entry in ledger.entries:
-        first = ledger.by_id[entry.record.id]
-        if first is not entry:
-            line, _ = first.locate("id")
-            yield entry.finding("duplicate-id", f"duplicate id `{entry.record.id}`: already used by the "
-                                f"{first.record.kind} at {first.file}:{line}; give one of them a new id", "id")
+    for f in ctx.facts:
+        first = ctx.first[f.id]
+        if first is not f:
+            line, _ = ctx.locate(first, "id")
+            yield ctx.finding(f, "duplicate-id", f"duplicate id `{f.id}`: already used by the {first.kind} at "
+                              f"{first.file}:{line}; give one of them a new id", "id")
 
 
 @check
-def references(ledger: Ledger) -> Iterator[Finding]:
+def references(ctx: Context) -> Iterator[Finding]:
     """Every reference names an existing record of a kind the field allows."""
-    for entry in ledger.entries:
-        rec = entry.record
-        for fieldname, kinds in rec.references.items():
-            for sub, ref in _ids(getattr(rec, fieldname)):
-                path = (fieldname, *sub)
-                target = ledger.by_id.get(ref)
-                if target is None:
-                    candidates = [i for i, e in ledger.by_id.items() if e.record.kind in kinds]
-                    hint = suggest(ref, candidates)
-                    yield entry.finding("unknown-ref", f"`{dotted(path)}` names `{ref}`, but no record has that id"
-                                        f"{hint or f'; it must be the id of {_a(kinds)}'}", *path)
-                elif target.record.kind not in kinds:
-                    line, _ = target.locate()
-                    yield entry.finding("wrong-kind-ref", f"`{dotted(path)}` must name {_a(kinds)}, but `{ref}` is "
-                                        f"{_a([target.record.kind])} ({target.file}:{line})", *path)
+    for f in ctx.facts:
+        for path, ref, kinds in f.refs:
+            target = ctx.first.get(ref)
+            if target is None:
+                candidates = [i for i, t in ctx.first.items() if t.kind in kinds]
+                hint = suggest(ref, candidates)
+                yield ctx.finding(f, "unknown-ref", f"`{dotted(path)}` names `{ref}`, but no record has that id"
+                                  f"{hint or f'; it must be the id of {_a(kinds)}'}", *path)
+            elif target.kind not in kinds:
+                yield ctx.finding(f, "wrong-kind-ref", f"`{dotted(path)}` must name {_a(kinds)}, but `{ref}` is "
+                                  f"{_a([target.kind])} ({target.file}:{target.line})", *path)
 
 
 _VOCAB_CODES = {"measures": "unknown-measure", "places": "unknown-place", "populations": "unknown-population",
@@ -83,30 +129,23 @@ _VOCAB_CODES = {"measures": "unknown-measure", "places": "unknown-place", "popul
 
 
 @check
-def vocabulary_entries(ledger: Ledger) -> Iterator[Finding]:
+def vocabulary_entries(ctx: Context) -> Iterator[Finding]:
     """Measures, places, populations and allegations come from ledger.yaml."""
-    if ledger.config is None:
+    if ctx.config is None:
         return  # ledger.yaml's own findings say why; listing every use would only bury them
-    for entry in ledger.entries:
-        rec = entry.record
-        for path, vocab in rec.vocabulary.items():
-            value: Any = rec
-            for part in path:
-                value = getattr(value, part)
-            known = ledger.config.vocabulary(vocab)
-            for sub, ref in _ids(value):
-                if ref not in known:
-                    full = (*path, *sub)
-                    singular = vocab[:-1]
-                    yield entry.finding(_VOCAB_CODES[vocab], f"`{dotted(full)}`: `{ref}` is not a {singular} in "
-                                        f"{CONFIG_NAME}{suggest(ref, known)}; add it under `{vocab}:` or fix the "
-                                        "spelling", *full)
+    known = {name: ctx.config.vocabulary(name) for name in _VOCAB_CODES}
+    for f in ctx.facts:
+        for path, vocab, ref in f.vocab:
+            if ref not in known[vocab]:
+                yield ctx.finding(f, _VOCAB_CODES[vocab], f"`{dotted(path)}`: `{ref}` is not a {vocab[:-1]} in "
+                                  f"{CONFIG_NAME}{suggest(ref, known[vocab])}; add it under `{vocab}:` or fix the "
+                                  "spelling", *path)
 
 
 @check
-def vocabulary_nesting(ledger: Ledger) -> Iterator[Finding]:
+def vocabulary_nesting(ctx: Context) -> Iterator[Finding]:
     """A `within` names an entry of the same vocabulary, and the nesting has no cycles."""
-    config, doc = ledger.config, ledger.config_doc
+    config, doc = ctx.config, ctx.config_doc
     if config is None or doc is None:
         return
     for vocab in VOCABULARIES:
@@ -135,37 +174,38 @@ def vocabulary_nesting(ledger: Ledger) -> Iterator[Finding]:
                               f"`{vocab}` nesting loops: {loop}; remove one `within`")
 
 
-def _claims(ledger: Ledger) -> dict[str, Entry]:
-    return {i: e for i, e in ledger.by_id.items() if isinstance(e.record, Claim)}
+def _value(claim: tuple[Any, ...]) -> FigureValue:
+    return FigureValue(claim[0], claim[1], claim[2])
 
 
 @check
-def sums(ledger: Ledger) -> Iterator[Finding]:
+def sums(ctx: Context) -> Iterator[Finding]:
     """A total without a `quote` is the analyst's own arithmetic: it must equal the sum of its parts."""
-    claims = _claims(ledger)
-    approx = ledger.config.figures.approx if ledger.config else 0.1
-    for entry in ledger.entries:
-        rec = entry.record
-        if not isinstance(rec, Claim) or not rec.sum_of:
+    claims = {i: f for i, f in ctx.first.items() if f.claim is not None}
+    approx = ctx.config.figures.approx if ctx.config else 0.1
+    for f in ctx.facts:
+        if f.claim is None or not f.claim[3]:
             continue
-        chain = _sum_cycle(rec.id, claims)
+        sum_of, quoted = f.claim[3], f.claim[4]
+        chain = _sum_cycle(f.id, claims)
         if chain:
-            yield entry.finding("sum-cycle", f"`sum_of` loops back to this claim: {' -> '.join(chain)}", "sum_of")
+            yield ctx.finding(f, "sum-cycle", f"`sum_of` loops back to this claim: {' -> '.join(chain)}", "sum_of")
             continue
-        if rec.quote is not None:
+        if quoted:
             continue  # the source states this total itself: `ledger diff-figures` reports a mismatch
-        parts = [claims[i].record for i in rec.sum_of if i in claims]
-        if len(parts) != len(rec.sum_of):
+        parts = [claims[i].claim for i in sum_of if i in claims]
+        if len(parts) != len(sum_of):
             continue  # the references check names the missing parts
-        total = parts[0].value.interval(approx)  # type: ignore[attr-defined]
-        for part in parts[1:]:
-            total = total + part.value.interval(approx)  # type: ignore[attr-defined]
-        own = rec.value.interval(approx)
-        if not own.overlaps(total):
-            written = " + ".join(str(p.value) for p in parts)  # type: ignore[attr-defined]
-            yield entry.finding("sum-mismatch", f"the parts add up to {written} = {_interval_text(total)}, but "
-                                f"`value` is {rec.value}; this total has no `quote`, so it is the ledger's own "
-                                "arithmetic: fix the value or `sum_of`", "value")
+        values = [_value(p) for p in parts]  # type: ignore[arg-type]
+        total = values[0].interval(approx)
+        for value in values[1:]:
+            total = total + value.interval(approx)
+        own = _value(f.claim)
+        if not own.interval(approx).overlaps(total):
+            written = " + ".join(str(v) for v in values)
+            yield ctx.finding(f, "sum-mismatch", f"the parts add up to {written} = {_interval_text(total)}, but "
+                              f"`value` is {own}; this total has no `quote`, so it is the ledger's own "
+                              "arithmetic: fix the value or `sum_of`", "value")
 
 
 def _interval_text(interval: Any) -> str:
@@ -174,16 +214,16 @@ def _interval_text(interval: Any) -> str:
     return f"at least {interval.lo}" if interval.hi is None else f"{interval.lo} to {interval.hi}"
 
 
-def _sum_cycle(start: str, claims: dict[str, Entry]) -> list[str]:
+def _sum_cycle(start: str, claims: dict[str, Facts]) -> list[str]:
     """The path from `start` back to itself through `sum_of`, or [] when there is none."""
     stack: list[tuple[str, list[str]]] = [(start, [start])]
     seen: set[str] = set()
     while stack:
         current, path = stack.pop()
-        entry = claims.get(current)
-        if entry is None:
+        f = claims.get(current)
+        if f is None or f.claim is None:
             continue
-        for part in entry.record.sum_of:  # type: ignore[attr-defined]
+        for part in f.claim[3]:
             if part == start:
                 return [*path, start]
             if part not in seen:
@@ -202,18 +242,15 @@ def sha256_of(path: Path) -> str:
 
 
 @check
-def evidence_files(ledger: Ledger) -> Iterator[Finding]:
+def evidence_files(ctx: Context) -> Iterator[Finding]:
     """A document's files exist under the ledger root and have the recorded sha256."""
-    root = ledger.root.resolve()
-    for entry in ledger.entries:
-        rec = entry.record
-        if not isinstance(rec, Document):
-            continue
-        for i, item in enumerate(rec.files):
-            yield from _evidence_file(entry, i, item.path, item.sha256.lower(), root)
+    root = ctx.root.resolve()
+    for f in ctx.facts:
+        for i, path, sha256 in f.files:
+            yield from _evidence_file(ctx, f, i, path, sha256, root)
 
 
-def _evidence_file(entry: Entry, i: int, path: str, sha256: str, root: Path) -> Iterator[Finding]:
+def _evidence_file(ctx: Context, f: Facts, i: int, path: str, sha256: str, root: Path) -> Iterator[Finding]:
     where = ("files", i, "path")
     try:
         pure = PurePosixPath(path.replace("\\", "/"))
@@ -223,24 +260,24 @@ def _evidence_file(entry: Entry, i: int, path: str, sha256: str, root: Path) -> 
     except (OSError, ValueError):  # a NUL byte, a name too long for the file system...
         inside, exists = False, False
     if not inside:
-        yield entry.finding("bad-path", f"`files[{i}].path` must be a path relative to the ledger root that stays "
+        yield ctx.finding(f, "bad-path", f"`files[{i}].path` must be a path relative to the ledger root that stays "
                             "inside it (normally under evidence/)", *where)
     elif not exists:
-        yield entry.finding("missing-file", f"`files[{i}].path`: `{path}` is not in the ledger; add the file or fix "
+        yield ctx.finding(f, "missing-file", f"`files[{i}].path`: `{path}` is not in the ledger; add the file or fix "
                             "the path", *where)
     else:
-        actual = sha256_of(target)
+        actual = ctx.sha256(target)
         if actual != sha256:
-            yield entry.finding("hash-mismatch", f"`{path}` has sha256 {actual}, not the recorded {sha256}: the "
+            yield ctx.finding(f, "hash-mismatch", f"`{path}` has sha256 {actual}, not the recorded {sha256}: the "
                                 "file changed, or the hash is wrong", "files", i, "sha256")
 
 
 @check
-def schemas_current(ledger: Ledger) -> Iterator[Finding]:
+def schemas_current(ctx: Context) -> Iterator[Finding]:
     """schemas/, where the ledger keeps it, is exactly what the models generate."""
     from .schema import drift_findings
 
-    yield from drift_findings(ledger.root)
+    yield from drift_findings(ctx.root)
 
 
 def check_ledger(root: Path) -> tuple[Ledger, list[Finding]]:
