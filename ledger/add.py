@@ -19,8 +19,6 @@ from .models import MODELS, PLURALS, Claim, Record
 from .validate import validate_record
 from .yamlio import Document, parse_text, resolve_plain
 
-STATE_DIR = ".ledger"  # in the ledger root; ignores itself in git
-
 
 class AddError(Exception):
     """The draft cannot be written; `problems` says why, one line each, and nothing was written."""
@@ -276,13 +274,9 @@ def ledger_lock(root: Path) -> Iterator[None]:
     """Serialise writers of one ledger: ids are chosen and files created one process at a time."""
     from filelock import FileLock
 
-    state = root / STATE_DIR
-    state.mkdir(exist_ok=True)
-    ignore = state / ".gitignore"
-    if not ignore.exists():
-        with contextlib.suppress(FileExistsError):
-            atomic_create_bytes(ignore, b"# ledger's own state: locks and caches\n*\n")
-    with FileLock(str(state / "add.lock"), timeout=60):
+    from .cache import state_dir
+
+    with FileLock(str(state_dir(root) / "add.lock"), timeout=60):
         yield
 
 

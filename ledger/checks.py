@@ -46,6 +46,12 @@ class Context:
                 pass
         return self._documents.get(key)
 
+    def schema_drift(self) -> list[Finding]:
+        """The schema-stale findings of the ledger's schemas/ folder."""
+        from .schema import drift_findings
+
+        return drift_findings(self.root)
+
     def locate(self, f: Facts, *path: Any, key: bool = False) -> tuple[int, int]:
         if not path and not key:
             return f.line, f.column
@@ -275,9 +281,7 @@ def _evidence_file(ctx: Context, f: Facts, i: int, path: str, sha256: str, root:
 @check
 def schemas_current(ctx: Context) -> Iterator[Finding]:
     """schemas/, where the ledger keeps it, is exactly what the models generate."""
-    from .schema import drift_findings
-
-    yield from drift_findings(ctx.root)
+    yield from ctx.schema_drift()
 
 
 def check_ledger(root: Path) -> tuple[Ledger, list[Finding]]:

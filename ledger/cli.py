@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from enum import Enum
 from pathlib import Path
@@ -72,17 +73,22 @@ def check(
     ledger: LedgerOption = None,
     output: Annotated[CheckFormat, typer.Option("--format", "-f", help="text (rich), json (a list of findings), "
                                                 "or github (Actions annotations).")] = CheckFormat.text,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Read every file again and leave the cache in "
+                                           ".ledger/cache/ untouched.")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Processes that read files (default: "
+                                                "both cores for large ledgers).", show_default=False)] = None,
 ) -> None:
     """Validate every record, reference, vocabulary entry, sum, evidence hash and schema.
 
     Exit 0 when clean, 1 when there are findings, 2 for usage errors or when no ledger is found.
     """
-    from .checks import check_ledger
+    from .checker import check as run_check
     from .report import relocate, render_github, render_json, render_text
 
     root = _root(ledger)
-    loaded, findings = check_ledger(root)
-    findings = relocate(findings, root, Path.cwd())
+    with _progress(enabled=output is CheckFormat.text) as progress:
+        result = run_check(root, use_cache=not no_cache, jobs=jobs, progress=progress)
+    findings = relocate(result.findings, root, Path.cwd())
     errors = sum(1 for f in findings if f.severity == "error")
     if output is CheckFormat.json:
         typer.echo(render_json(findings))
@@ -90,7 +96,7 @@ def check(
         if findings:
             typer.echo(render_github(findings))
     else:
-        records = f"{len(loaded.entries)} records in {len(loaded.files)} files"
+        records = f"{result.records} records in {result.files} files"
         if findings:
             files = len({f.file for f in findings})
             noun = "error" if errors == 1 else "errors"
@@ -99,6 +105,40 @@ def check(
             summary = f"✓ {records}: no findings"
         render_text(findings, _console(), summary)
     raise typer.Exit(EXIT_FINDINGS if errors else 0)
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool):  # type: ignore[no-untyped-def]
+    """A progress bar on standard error once reading takes more than a second: only at a terminal, never in CI,
+    pipes or machine-readable output."""
+    import os
+    import time
+
+    if not enabled or not sys.stderr.isatty() or os.environ.get("CI") or os.environ.get("NO_PROGRESS"):
+        yield None
+        return
+    start = time.monotonic()
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            if time.monotonic() - start < 1.0:
+                return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            bar = Progress(TextColumn("reading records"), BarColumn(), MofNCompleteColumn(),
+                           TextColumn("files · {task.fields[rate]} files/s"), TimeRemainingColumn(),
+                           console=_console(stderr=True), transient=True)
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task("read", total=total, rate="…")
+        rate = done / max(time.monotonic() - start, 1e-6)
+        state["bar"].update(state["task"], completed=done, total=total, rate=f"{rate:,.0f}")
+
+    try:
+        yield update
+    finally:
+        if "bar" in state:
+            state["bar"].stop()
 
 
 @app.command()

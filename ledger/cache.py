@@ -1,0 +1,86 @@
+"""The check cache: what each record file held, keyed by its content hash and the tool's own fingerprint.
+
+It lives in `.ledger/cache/` in the ledger root (a folder that git-ignores itself). It is a
+convenience, never trusted: a file that is missing, garbled, from another version of the tool, or
+of the wrong shape is ignored and rebuilt, and the findings are the same as without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import time
+from pathlib import Path
+from typing import Any
+
+from .atomic import atomic_create_bytes, atomic_write_bytes
+
+STATE_DIR = ".ledger"
+CACHE_NAME = "check.bin"
+MAGIC = b"ledger check cache 1\n"
+# A file whose mtime is this close to the cache's own time may have changed within one clock tick
+# without changing its size: its content is hashed again rather than trusted (git's "racy" rule).
+RACY_NS = 2_000_000_000
+
+
+def state_dir(root: Path) -> Path:
+    """`.ledger/` in the ledger root, created with a .gitignore that ignores the folder itself."""
+    state = root / STATE_DIR
+    state.mkdir(exist_ok=True)
+    ignore = state / ".gitignore"
+    if not ignore.exists():
+        with contextlib.suppress(FileExistsError):
+            atomic_create_bytes(ignore, b"# ledger's own state: locks and caches\n*\n")
+    return state
+
+
+def fingerprint() -> str:
+    """The tool's own version: its code and the versions of the libraries that read and validate records."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for source in sorted(package.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    for dist in ("pydantic", "pydantic-core", "PyYAML", "ruamel.yaml"):
+        try:
+            digest.update(f"{dist}={version(dist)}".encode())
+        except PackageNotFoundError:
+            digest.update(dist.encode())
+    return digest.hexdigest()
+
+
+def load(root: Path, expected_fingerprint: str) -> dict[str, Any] | None:
+    """The cache of the ledger at `root`, or None when there is none usable."""
+    try:
+        raw = (root / STATE_DIR / "cache" / CACHE_NAME).read_bytes()
+    except OSError:
+        return None
+    if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + 32:
+        return None
+    digest, payload = raw[len(MAGIC):len(MAGIC) + 32], raw[len(MAGIC) + 32:]
+    if hashlib.sha256(payload).digest() != digest:
+        return None
+    try:
+        data = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict) or data.get("fingerprint") != expected_fingerprint:
+        return None
+    for key, kind in (("files", dict), ("evidence", dict), ("written", int), ("result", list), ("records", int)):
+        if not isinstance(data.get(key), kind):
+            return None
+    return data
+
+
+def save(root: Path, data: dict[str, Any]) -> None:
+    """Write the cache atomically; a cache that cannot be written is only a slower next run."""
+    data = {**data, "written": time.time_ns()}
+    try:
+        payload = marshal.dumps(data)
+        folder = state_dir(root) / "cache"
+        folder.mkdir(exist_ok=True)
+        atomic_write_bytes(folder / CACHE_NAME, MAGIC + hashlib.sha256(payload).digest() + payload)
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,135 @@
+"""The cache and the second core change nothing but speed: findings and exit codes are the same."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, LedgerDir, findings_of
+from ledger import checker
+from ledger.cache import CACHE_NAME, STATE_DIR
+
+SUITE = REPO.parent / "shared" / "yaml-test-suite" / "cases"
+
+
+def cache_file(root: Path) -> Path:
+    return root / STATE_DIR / "cache" / CACHE_NAME
+
+
+def age(root: Path, seconds: int = 60) -> None:
+    """Make every file look older than the cache, as files are between two real runs."""
+    for path in root.rglob("*"):
+        if path.is_file() and STATE_DIR not in path.parts:
+            st = path.stat()
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - seconds * 1_000_000_000))
+
+
+@pytest.fixture
+def messy(ledger_dir: LedgerDir) -> LedgerDir:
+    """A ledger with findings of many kinds, in many files."""
+    ledger_dir.record("bad/syntax.yaml", "kind: org\nid: [\n")
+    ledger_dir.record("bad/ref.yaml", "kind: testimony\nid: t-x\nwitness: gaukhar\ndate: 2011-12-28\n"
+                      "mode: in-person\nconsent: public\nsummary: S.\n")
+    ledger_dir.record("bad/dup.yaml", "kind: org\nid: pgo\nname: Again\n")
+    ledger_dir.record("bad/sum.yaml", "kind: claim\nid: c-sum\nsource: letter\nmeasure: detained\nvalue: 131\n"
+                      "scope: {place: zhanaozen, period: 2011-12-16..2011-12-17}\n"
+                      "sum_of: [c-detained-70, c-detained-60]\n")
+    ledger_dir.write("evidence/a.txt", b"evidence")
+    ledger_dir.record("documents/ev.yaml", "kind: document\nid: ev\ntype: photo\ntitle: T\nfiles:\n"
+                      "  - path: evidence/a.txt\n    sha256: " + hashlib.sha256(b"evidence").hexdigest() + "\n")
+    from ledger import schema
+
+    schema.write(ledger_dir.root / "schemas")
+    age(ledger_dir.root)
+    return ledger_dir
+
+
+def test_cold_warm_and_uncached_agree(messy: LedgerDir) -> None:
+    expected = findings_of(messy.root)
+    assert len(expected) == 4
+    cold = checker.check(messy.root)
+    assert cache_file(messy.root).exists()
+    warm = checker.check(messy.root)
+    uncached = checker.check(messy.root, use_cache=False)
+    assert cold.findings == warm.findings == uncached.findings == expected
+    assert cold.records == warm.records == uncached.records
+
+
+def test_a_changed_file_is_read_again(messy: LedgerDir) -> None:
+    checker.check(messy.root)
+    messy.record("bad/ref.yaml", "kind: testimony\nid: t-x\nwitness: gaukhar-g\ndate: 2011-12-28\n"
+                 "mode: in-person\nconsent: public\nsummary: S.\n")
+    assert checker.check(messy.root).findings == findings_of(messy.root)
+    messy.remove("bad/dup.yaml")
+    assert checker.check(messy.root).findings == findings_of(messy.root)
+    messy.record("bad/new.yaml", "kind: org\nid: zz\nnmae: typo\n")
+    after = checker.check(messy.root).findings
+    assert after == findings_of(messy.root) and "unknown-field" in {f.code for f in after}
+
+
+def test_changes_outside_records_are_seen(messy: LedgerDir) -> None:
+    checker.check(messy.root)
+    messy.write("evidence/a.txt", b"tampered")
+    assert "hash-mismatch" in {f.code for f in checker.check(messy.root).findings}
+    config = (messy.root / "ledger.yaml").read_text()
+    messy.write("ledger.yaml", config.replace("  detained: {label: people detained}\n", ""))
+    after = checker.check(messy.root).findings
+    assert after == findings_of(messy.root) and "unknown-measure" in {f.code for f in after}
+    (messy.root / "schemas" / "org.schema.json").write_text("{}\n")
+    assert "schema-stale" in {f.code for f in checker.check(messy.root).findings}
+
+
+@pytest.mark.parametrize("damage", ["delete", "garble", "truncate", "flip", "foreign"])
+def test_a_damaged_cache_is_ignored_and_rebuilt(messy: LedgerDir, damage: str) -> None:
+    expected = checker.check(messy.root).findings
+    path = cache_file(messy.root)
+    raw = path.read_bytes()
+    if damage == "delete":
+        path.unlink()
+    elif damage == "garble":
+        path.write_bytes(os.urandom(len(raw)))
+    elif damage == "truncate":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif damage == "flip":
+        path.write_bytes(raw[:-10] + bytes([raw[-10] ^ 0xFF]) + raw[-9:])
+    else:
+        import marshal
+
+        payload = marshal.dumps({"fingerprint": "another version", "files": {}, "evidence": {}, "written": 0,
+                                 "result": [], "records": 0})
+        path.write_bytes(b"ledger check cache 1\n" + hashlib.sha256(payload).digest() + payload)
+    assert checker.check(messy.root).findings == expected
+    assert checker.check(messy.root).findings == expected
+
+
+def test_one_core_or_two(messy: LedgerDir) -> None:
+    one = checker.check(messy.root, use_cache=False, jobs=1)
+    two = checker.check(messy.root, use_cache=False, jobs=2)
+    assert one.findings == two.findings == findings_of(messy.root)
+
+
+@pytest.mark.skipif(not SUITE.is_dir(), reason="shared/yaml-test-suite is not beside the repo")
+def test_bad_input_set_alike_on_every_path(ledger_dir: LedgerDir) -> None:
+    target = ledger_dir.root / "records" / "suite"
+    target.mkdir()
+    for case in SUITE.iterdir():
+        shutil.copyfile(case, target / f"{case.stem}.yaml")
+    expected = findings_of(ledger_dir.root)
+    assert checker.check(ledger_dir.root, jobs=2).findings == expected
+    assert checker.check(ledger_dir.root, jobs=1).findings == expected
+    assert checker.check(ledger_dir.root, use_cache=False, jobs=1).findings == expected
+
+
+def test_fast_and_precise_readers_give_identical_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the shipped ledger: every record read by libyaml equals the one the precise reader gives."""
+    from ledger import load
+
+    fast, _ = load.load_ledger(REPO)
+    monkeypatch.setattr(load, "fast_parse", lambda raw, name: None)
+    precise, _ = load.load_ledger(REPO)
+    assert [(e.file, e.record) for e in fast.entries] == [(e.file, e.record) for e in precise.entries]
+    assert [(e.doc.line, e.doc.column) for e in fast.entries] == [(e.doc.line, e.doc.column) for e in precise.entries]
