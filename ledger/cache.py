@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_create_bytes, atomic_write_bytes
+from .layout import STATE_DIR
 
-STATE_DIR = ".ledger"
 CACHE_NAME = "check.bin"
 MAGIC = b"ledger check cache 1\n"
 # A file whose mtime is this close to the cache's own time may have changed within one clock tick

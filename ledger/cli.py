@@ -52,7 +52,7 @@ def _main(
 
 
 def _root(ledger: Optional[Path]) -> Path:
-    from .load import LedgerNotFound, open_root
+    from .layout import LedgerNotFound, open_root
 
     try:
         return open_root(ledger)

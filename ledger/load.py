@@ -7,17 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import Finding
+from .layout import CONFIG_NAME, RECORD_SUFFIXES, RECORDS_DIR, LedgerNotFound, find_root, open_root
 from .models import LedgerConfig, Record
 from .validate import validate_config, validate_record
 from .yamlio import Document, ParsedFile, fast_parse, parse_bytes
-
-CONFIG_NAME = "ledger.yaml"
-RECORDS_DIR = "records"
-RECORD_SUFFIXES = (".yaml", ".yml")
-
-
-class LedgerNotFound(Exception):
-    """No ledger.yaml where one was looked for."""
 
 
 @dataclass
@@ -52,31 +45,6 @@ class Ledger:
     def __post_init__(self) -> None:
         for entry in self.entries:
             self.by_id.setdefault(entry.record.id, entry)
-
-
-def find_root(start: Path) -> Path:
-    """The nearest folder from `start` upwards that holds ledger.yaml (like git and `.git`)."""
-    start = start.resolve()
-    if start.is_file():
-        if start.name == CONFIG_NAME:
-            return start.parent
-        start = start.parent
-    for folder in (start, *start.parents):
-        if (folder / CONFIG_NAME).is_file():
-            return folder
-    raise LedgerNotFound(f"no {CONFIG_NAME} in {start} or any folder above it")
-
-
-def open_root(path: Path | None) -> Path:
-    """The ledger root given by `--ledger PATH` (exactly there), or found from the current folder."""
-    if path is None:
-        return find_root(Path.cwd())
-    path = path.resolve()
-    if path.is_file() and path.name == CONFIG_NAME:
-        return path.parent
-    if (path / CONFIG_NAME).is_file():
-        return path
-    raise LedgerNotFound(f"no {CONFIG_NAME} in {path}")
 
 
 def record_files(root: Path) -> list[str]:

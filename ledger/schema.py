@@ -7,8 +7,8 @@ from pathlib import Path
 
 from .atomic import atomic_write_text
 from .findings import Finding
+from .layout import SCHEMA_DIR
 
-SCHEMA_DIR = "schemas"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 

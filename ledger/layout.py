@@ -1,0 +1,41 @@
+"""A ledger on disk: the names of its files and folders, and finding its root (kept apart so that a warm
+check imports little)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CONFIG_NAME = "ledger.yaml"
+RECORDS_DIR = "records"
+RECORD_SUFFIXES = (".yaml", ".yml")
+SCHEMA_DIR = "schemas"
+STATE_DIR = ".ledger"  # the tool's own state: locks and caches; ignores itself in git
+
+
+class LedgerNotFound(Exception):
+    """No ledger.yaml where one was looked for."""
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder from `start` upwards that holds ledger.yaml (like git and `.git`)."""
+    start = start.resolve()
+    if start.is_file():
+        if start.name == CONFIG_NAME:
+            return start.parent
+        start = start.parent
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise LedgerNotFound(f"no {CONFIG_NAME} in {start} or any folder above it")
+
+
+def open_root(path: Path | None) -> Path:
+    """The ledger root given by `--ledger PATH` (exactly there), or found from the current folder."""
+    if path is None:
+        return find_root(Path.cwd())
+    path = path.resolve()
+    if path.is_file() and path.name == CONFIG_NAME:
+        return path.parent
+    if (path / CONFIG_NAME).is_file():
+        return path
+    raise LedgerNotFound(f"no {CONFIG_NAME} in {path}")
