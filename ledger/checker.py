@@ -42,10 +42,9 @@ def _finding(t: Any) -> Finding:
 def scan(root: Path) -> list[tuple[str, int, int]]:
     """Every record file under records/ with its size and mtime, sorted; hidden files and folders skipped."""
     found: list[tuple[str, int, int]] = []
-    stack = [root / RECORDS_DIR]
-    base = len(str(root)) + 1
+    stack = [(root / RECORDS_DIR, RECORDS_DIR + "/")]
     while stack:
-        folder = stack.pop()
+        folder, prefix = stack.pop()
         try:
             entries = list(os.scandir(folder))
         except OSError:
@@ -53,14 +52,15 @@ def scan(root: Path) -> list[tuple[str, int, int]]:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
+            name = prefix + entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append(Path(entry.path))
+                    stack.append((Path(entry.path), name + "/"))
                 elif entry.name.endswith(RECORD_SUFFIXES):
                     st = entry.stat()
-                    found.append((entry.path[base:].replace(os.sep, "/"), st.st_size, st.st_mtime_ns))
+                    found.append((name, st.st_size, st.st_mtime_ns))
             except OSError:
-                found.append((entry.path[base:].replace(os.sep, "/"), -1, -1))  # reading it will say why
+                found.append((name, -1, -1))  # reading it will say why
     found.sort()
     return found
 

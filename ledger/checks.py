@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from .facts import Facts, facts_of
 from .figures import FigureValue
@@ -16,32 +16,53 @@ from .validate import dotted, suggest
 from .yamlio import Document as YamlDocument
 from .yamlio import parse_bytes
 
+class Target(NamedTuple):
+    """Where an id is defined (its first record in file order), as the rules need to know it."""
+
+    kind: str
+    file: str
+    index: int
+    line: int
+
+
+def index_of(facts: Iterable[Facts]) -> tuple[dict[str, Target], dict[str, Any]]:
+    """The first record of every id, and the figures of the claims among them."""
+    first: dict[str, Target] = {}
+    claims: dict[str, Any] = {}
+    for f in facts:
+        if f.id not in first:
+            first[f.id] = Target(f.kind, f.file, f.index, f.line)
+            if f.claim is not None:
+                claims[f.id] = f.claim
+    return first, claims
+
+
 class Context:
-    """What the rules run on: every record's facts, ledger.yaml, and a way to locate a finding."""
+    """What the rules run on: the facts of the records to check, the index of every id in the ledger,
+    ledger.yaml, and a way to locate a finding."""
 
     def __init__(self, root: Path, facts: list[Facts], config: LedgerConfig | None, config_doc: YamlDocument | None,
                  documents: dict[tuple[str, int], YamlDocument] | None = None,
-                 sha256: Callable[[Path], str] | None = None) -> None:
+                 sha256: Callable[[Path], str] | None = None,
+                 index: tuple[dict[str, Target], dict[str, Any]] | None = None) -> None:
         self.root = root
         self.facts = facts
         self.config = config
         self.config_doc = config_doc
-        self.first: dict[str, Facts] = {}
-        for f in facts:
-            self.first.setdefault(f.id, f)
+        self.first, self.claims = index if index is not None else index_of(facts)
         self._documents = documents if documents is not None else {}
         self._parsed_files: set[str] = set()
         self.sha256 = sha256 or sha256_of
 
-    def document(self, f: Facts) -> YamlDocument | None:
-        """The YAML document a record came from, re-read from disk (precisely) when this run has not got it."""
-        key = (f.file, f.index)
-        if key not in self._documents and f.file not in self._parsed_files:
-            self._parsed_files.add(f.file)
+    def document(self, file: str, index: int) -> YamlDocument | None:
+        """The YAML document of a record, re-read from disk (precisely) when this run has not got it."""
+        key = (file, index)
+        if key not in self._documents and file not in self._parsed_files:
+            self._parsed_files.add(file)
             try:
-                parsed = parse_bytes((self.root / f.file).read_bytes(), f.file)
+                parsed = parse_bytes((self.root / file).read_bytes(), file)
                 for doc in parsed.documents:
-                    self._documents.setdefault((f.file, doc.index), doc)
+                    self._documents.setdefault((file, doc.index), doc)
             except OSError:
                 pass
         return self._documents.get(key)
@@ -52,11 +73,11 @@ class Context:
 
         return drift_findings(self.root)
 
-    def locate(self, f: Facts, *path: Any, key: bool = False) -> tuple[int, int]:
+    def locate(self, f: Facts | Target, *path: Any, key: bool = False) -> tuple[int, int]:
         if not path and not key:
-            return f.line, f.column
-        doc = self.document(f)
-        return doc.locate(path, key=key) if doc is not None else (f.line, f.column)
+            return f.line, getattr(f, "column", 1)
+        doc = self.document(f.file, f.index)
+        return doc.locate(path, key=key) if doc is not None else (f.line, getattr(f, "column", 1))
 
     def finding(self, f: Facts, code: str, message: str, *path: Any, key: bool = False) -> Finding:
         """A finding at `path` inside the record (the record itself when no path is given)."""
@@ -65,19 +86,26 @@ class Context:
 
 
 Check = Callable[[Context], Iterable[Finding]]
-CHECKS: list[Check] = []
+RECORD_RULES: list[Check] = []  # each finding is in the file of the record it is about
+LEDGER_RULES: list[Check] = []  # about ledger.yaml or schemas/
 
 
 def check(fn: Check) -> Check:
-    """Register a rule; `run_rules` runs them all in registration order."""
-    CHECKS.append(fn)
+    """Register a rule about records; `run_rules` runs them all in registration order."""
+    RECORD_RULES.append(fn)
     return fn
 
 
-def run_rules(ctx: Context) -> list[Finding]:
-    """Every registered rule's findings; a rule that fails is itself a finding."""
+def ledger_check(fn: Check) -> Check:
+    """Register a rule about the ledger as a whole."""
+    LEDGER_RULES.append(fn)
+    return fn
+
+
+def run_rules(ctx: Context, rules: Iterable[Check] | None = None) -> list[Finding]:
+    """Every rule's findings (or those of `rules`); a rule that fails is itself a finding."""
     findings: list[Finding] = []
-    for rule in CHECKS:
+    for rule in rules if rules is not None else [*RECORD_RULES, *LEDGER_RULES]:
         try:
             findings.extend(rule(ctx))
         except Exception as e:  # noqa: BLE001 - one rule's bug must not hide the other rules' findings
@@ -108,7 +136,7 @@ def duplicate_ids(ctx: Context) -> Iterator[Finding]:
     """An id names one record across the whole ledger."""
     for f in ctx.facts:
         first = ctx.first[f.id]
-        if first is not f:
+        if (first.file, first.index) != (f.file, f.index):
             line, _ = ctx.locate(first, "id")
             yield ctx.finding(f, "duplicate-id", f"duplicate id `{f.id}`: already used by the {first.kind} at "
                               f"{first.file}:{line}; give one of them a new id", "id")
@@ -148,7 +176,7 @@ def vocabulary_entries(ctx: Context) -> Iterator[Finding]:
                                   "spelling", *path)
 
 
-@check
+@ledger_check
 def vocabulary_nesting(ctx: Context) -> Iterator[Finding]:
     """A `within` names an entry of the same vocabulary, and the nesting has no cycles."""
     config, doc = ctx.config, ctx.config_doc
@@ -187,7 +215,7 @@ def _value(claim: tuple[Any, ...]) -> FigureValue:
 @check
 def sums(ctx: Context) -> Iterator[Finding]:
     """A total without a `quote` is the analyst's own arithmetic: it must equal the sum of its parts."""
-    claims = {i: f for i, f in ctx.first.items() if f.claim is not None}
+    claims = ctx.claims
     approx = ctx.config.figures.approx if ctx.config else 0.1
     for f in ctx.facts:
         if f.claim is None or not f.claim[3]:
@@ -199,7 +227,7 @@ def sums(ctx: Context) -> Iterator[Finding]:
             continue
         if quoted:
             continue  # the source states this total itself: `ledger diff-figures` reports a mismatch
-        parts = [claims[i].claim for i in sum_of if i in claims]
+        parts = [claims[i] for i in sum_of if i in claims]
         if len(parts) != len(sum_of):
             continue  # the references check names the missing parts
         values = [_value(p) for p in parts]  # type: ignore[arg-type]
@@ -220,16 +248,16 @@ def _interval_text(interval: Any) -> str:
     return f"at least {interval.lo}" if interval.hi is None else f"{interval.lo} to {interval.hi}"
 
 
-def _sum_cycle(start: str, claims: dict[str, Facts]) -> list[str]:
+def _sum_cycle(start: str, claims: dict[str, Any]) -> list[str]:
     """The path from `start` back to itself through `sum_of`, or [] when there is none."""
     stack: list[tuple[str, list[str]]] = [(start, [start])]
     seen: set[str] = set()
     while stack:
         current, path = stack.pop()
-        f = claims.get(current)
-        if f is None or f.claim is None:
+        claim = claims.get(current)
+        if claim is None:
             continue
-        for part in f.claim[3]:
+        for part in claim[3]:
             if part == start:
                 return [*path, start]
             if part not in seen:
@@ -278,7 +306,7 @@ def _evidence_file(ctx: Context, f: Facts, i: int, path: str, sha256: str, root:
                                 "file changed, or the hash is wrong", "files", i, "sha256")
 
 
-@check
+@ledger_check
 def schemas_current(ctx: Context) -> Iterator[Finding]:
     """schemas/, where the ledger keeps it, is exactly what the models generate."""
     yield from ctx.schema_drift()

@@ -34,10 +34,13 @@ _CORE_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _CORE_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 
 _TAG = "tag:yaml.org,2002:"
+_MAYBE_NOT_TEXT = frozenset("~nNtTfF0123456789+-.")  # the first characters of nulls, booleans and numbers
 
 
 def resolve_plain(text: str) -> Any:
     """The YAML 1.2 core-schema meaning of a plain (unquoted, untagged) scalar."""
+    if text and text[0] not in _MAYBE_NOT_TEXT:
+        return text  # most values: words, ids, dates
     if _CORE_NULL.match(text):
         return None
     if _CORE_TRUE.match(text):
@@ -391,42 +394,35 @@ def _fast_loader() -> type:
     import yaml
 
     class FastLoader(yaml.CSafeLoader):  # type: ignore[name-defined,misc]
-        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-            mapping: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
-                    raise _Fallback
-                key = self.construct_object(key_node, deep=deep)
-                if key in mapping:
-                    raise _Fallback
-                mapping[key] = self.construct_object(value_node, deep=deep)
-            return mapping
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            # Files with explicit tags never come this way, so every tag is implicit: `_to_data` resolves
+            # plain scalars itself, by the core schema, which costs less than asking for a tag.
+            return ""
 
-        def construct_yaml_map(self, node: Any) -> Any:
-            # PyYAML builds an empty dict first and fills it later; build it at once instead
-            yield self.construct_mapping(node)
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            pass  # no path resolvers: nothing to track
 
-        def construct_scalar_core(self, node: Any) -> Any:
-            return resolve_plain(node.value)
+        def ascend_resolver(self) -> None:
+            pass
 
-        def construct_document(self, node: Any) -> Any:
-            data = super().construct_document(node)
-            self.starts.append((node.start_mark.line + 1, node.start_mark.column + 1))
-            return data
-
-    FastLoader.yaml_implicit_resolvers = {}
-    for tag, pattern, first in (
-        ("null", _CORE_NULL, ["~", "n", "N", ""]),
-        ("bool", re.compile(_CORE_TRUE.pattern[:-1] + "|" + _CORE_FALSE.pattern[1:]), list("tTfF")),
-        ("int", re.compile(f"{_CORE_INT.pattern}|{_CORE_OCT.pattern}|{_CORE_HEX.pattern}"), list("-+0123456789")),
-        ("float", re.compile(f"{_CORE_FLOAT.pattern}|{_CORE_INF.pattern}|{_CORE_NAN.pattern}"),
-         list("-+.0123456789")),
-    ):
-        FastLoader.add_implicit_resolver(_TAG + tag, pattern, first)
-    for tag in ("null", "bool", "int", "float"):
-        FastLoader.add_constructor(_TAG + tag, FastLoader.construct_scalar_core)
-    FastLoader.add_constructor(_TAG + "map", FastLoader.construct_yaml_map)
     return FastLoader
+
+
+def _to_data(node: Any, scalar: type, mapping: type) -> Any:
+    cls = node.__class__
+    if cls is scalar:
+        return node.value if node.style else resolve_plain(node.value)  # libyaml's plain style is ''
+    if cls is mapping:
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.__class__ is not scalar:
+                raise _Fallback
+            key = key_node.value if key_node.style else resolve_plain(key_node.value)
+            if key in out:
+                raise _Fallback
+            out[key] = _to_data(value_node, scalar, mapping)
+        return out
+    return [_to_data(item, scalar, mapping) for item in node.value]
 
 
 _FAST_LOADER: type | None = None
@@ -443,18 +439,22 @@ def fast_parse(raw: bytes, file: str) -> ParsedFile | None:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    if _NEEDS_PRECISE.search(text):
+    if ("!" in text or "&" in text or "*" in text) and _NEEDS_PRECISE.search(text):
         return None
+    import yaml
+
     loader = _FAST_LOADER(text)
-    loader.starts = []
     documents: list[Document] = []
     source = (file, text)
+    scalar, mapping = yaml.ScalarNode, yaml.MappingNode
     try:
-        while loader.check_data():
-            data = loader.get_data()
-            line, column = loader.starts[-1]
-            if data is not None:
-                documents.append(Document(data, len(documents), line, column, source=source))
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None or (node.__class__ is scalar and not node.style and resolve_plain(node.value) is None):
+                continue
+            data = _to_data(node, scalar, mapping)
+            mark = node.start_mark
+            documents.append(Document(data, len(documents), mark.line + 1, mark.column + 1, source=source))
     except Exception:  # noqa: BLE001 - whatever libyaml or the checks above refuse, the precise path explains
         return None
     finally:
