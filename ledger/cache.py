@@ -18,7 +18,7 @@ from .atomic import atomic_create_bytes, atomic_write_bytes
 from .layout import STATE_DIR
 
 CACHE_NAME = "check.bin"
-MAGIC = b"ledger check cache 1\n"
+MAGIC = b"ledger check cache 2\n"
 # A file whose mtime is this close to the cache's own time may have changed within one clock tick
 # without changing its size: its content is hashed again rather than trusted (git's "racy" rule).
 RACY_NS = 2_000_000_000
@@ -51,16 +51,27 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _path(root: Path) -> Path:
+    return root / STATE_DIR / "cache" / CACHE_NAME
+
+
+# The file: MAGIC, the header's length (8 bytes), the header's sha256, the header (what a warm run
+# needs: small), then the table (what a run after changes needs: large). The header names the
+# table's sha256, so that a header is never used with another run's table.
+
+
 def load(root: Path, expected_fingerprint: str) -> dict[str, Any] | None:
-    """The cache of the ledger at `root`, or None when there is none usable."""
+    """The cache header of the ledger at `root`, or None when there is none usable."""
     try:
-        raw = (root / STATE_DIR / "cache" / CACHE_NAME).read_bytes()
+        with _path(root).open("rb") as handle:
+            head = handle.read(len(MAGIC) + 8 + 32)
+            if len(head) != len(MAGIC) + 40 or not head.startswith(MAGIC):
+                return None
+            length = int.from_bytes(head[len(MAGIC):len(MAGIC) + 8], "big")
+            payload = handle.read(length)
     except OSError:
         return None
-    if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + 32:
-        return None
-    digest, payload = raw[len(MAGIC):len(MAGIC) + 32], raw[len(MAGIC) + 32:]
-    if hashlib.sha256(payload).digest() != digest:
+    if hashlib.sha256(payload).digest() != head[len(MAGIC) + 8:]:
         return None
     try:
         data = marshal.loads(payload)
@@ -68,19 +79,37 @@ def load(root: Path, expected_fingerprint: str) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict) or data.get("fingerprint") != expected_fingerprint:
         return None
-    for key, kind in (("files", dict), ("evidence", dict), ("written", int), ("result", list), ("records", int)):
+    for key, kind in (("evidence", dict), ("written", int), ("result", list), ("records", int), ("table", bytes)):
         if not isinstance(data.get(key), kind):
             return None
     return data
 
 
-def save(root: Path, data: dict[str, Any]) -> None:
-    """Write the cache atomically; a cache that cannot be written is only a slower next run."""
-    data = {**data, "written": time.time_ns()}
+def load_table(root: Path, header: dict[str, Any]) -> Any:
+    """The table that goes with `header`, or None."""
     try:
-        payload = marshal.dumps(data)
+        with _path(root).open("rb") as handle:
+            head = handle.read(len(MAGIC) + 8)
+            handle.seek(len(MAGIC) + 8 + 32 + int.from_bytes(head[len(MAGIC):], "big"))
+            payload = handle.read()
+    except (OSError, ValueError):
+        return None
+    if hashlib.sha256(payload).digest() != header["table"]:
+        return None
+    try:
+        return marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
+def save(root: Path, header: dict[str, Any], table: Any) -> None:
+    """Write the cache atomically; a cache that cannot be written is only a slower next run."""
+    try:
+        body = marshal.dumps(table)
+        payload = marshal.dumps({**header, "written": time.time_ns(), "table": hashlib.sha256(body).digest()})
         folder = state_dir(root) / "cache"
         folder.mkdir(exist_ok=True)
-        atomic_write_bytes(folder / CACHE_NAME, MAGIC + hashlib.sha256(payload).digest() + payload)
+        blob = MAGIC + len(payload).to_bytes(8, "big") + hashlib.sha256(payload).digest() + payload + body
+        atomic_write_bytes(folder / CACHE_NAME, blob)
     except (OSError, ValueError):
         pass

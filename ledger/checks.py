@@ -284,15 +284,30 @@ def evidence_files(ctx: Context) -> Iterator[Finding]:
             yield from _evidence_file(ctx, f, i, path, sha256, root)
 
 
-def _evidence_file(ctx: Context, f: Facts, i: int, path: str, sha256: str, root: Path) -> Iterator[Finding]:
-    where = ("files", i, "path")
+def evidence_target(root: Path, path: str) -> Path | None:
+    """The evidence file a document's `files[].path` names, or None when the path leaves the ledger."""
     try:
         pure = PurePosixPath(path.replace("\\", "/"))
         target = (root / pure).resolve()
-        inside = not pure.is_absolute() and target.is_relative_to(root)
-        exists = inside and target.is_file()
+        return target if not pure.is_absolute() and target.is_relative_to(root) else None
     except (OSError, ValueError):  # a NUL byte, a name too long for the file system...
-        inside, exists = False, False
+        return None
+
+
+def evidence_key(root: Path, path: str) -> str | None:
+    """The evidence file as the cache names it (resolved, absolute), or None."""
+    target = evidence_target(root.resolve(), path)
+    return str(target) if target is not None else None
+
+
+def _evidence_file(ctx: Context, f: Facts, i: int, path: str, sha256: str, root: Path) -> Iterator[Finding]:
+    where = ("files", i, "path")
+    target = evidence_target(root, path)
+    inside, exists = target is not None, False
+    try:
+        exists = target is not None and target.is_file()
+    except (OSError, ValueError):  # a name too long for the file system
+        inside = False
     if not inside:
         yield ctx.finding(f, "bad-path", f"`files[{i}].path` must be a path relative to the ledger root that stays "
                             "inside it (normally under evidence/)", *where)

@@ -97,11 +97,11 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(messy: LedgerDir, damage: str) -
     elif damage == "flip":
         path.write_bytes(raw[:-10] + bytes([raw[-10] ^ 0xFF]) + raw[-9:])
     else:
-        import marshal
+        from ledger import cache
 
-        payload = marshal.dumps({"fingerprint": "another version", "files": {}, "evidence": {}, "written": 0,
-                                 "result": [], "records": 0})
-        path.write_bytes(b"ledger check cache 1\n" + hashlib.sha256(payload).digest() + payload)
+        header = cache.load(messy.root, cache.fingerprint())
+        assert header is not None
+        cache.save(messy.root, {**header, "fingerprint": "another version", "result": []}, {})
     assert checker.check(messy.root).findings == expected
     assert checker.check(messy.root).findings == expected
 
@@ -133,3 +133,57 @@ def test_fast_and_precise_readers_give_identical_records(monkeypatch: pytest.Mon
     precise, _ = load.load_ledger(REPO)
     assert [(e.file, e.record) for e in fast.entries] == [(e.file, e.record) for e in precise.entries]
     assert [(e.doc.line, e.doc.column) for e in fast.entries] == [(e.doc.line, e.doc.column) for e in precise.entries]
+
+
+EDITS = [
+    ("records/e/org-a.yaml", "kind: org\nid: org-a\nname: A\n"),
+    ("records/e/org-a.yaml", "kind: org\nid: org-b\nname: A\n"),
+    ("records/e/dup.yaml", "kind: org\nid: org-a\nname: Duplicate\n"),
+    ("records/e/person.yaml", "kind: person\nid: p-1\nname: B\naffiliation: org-a\n"),
+    ("records/e/person.yaml", "kind: person\nid: p-1\nname: B\naffiliation: org-c\n"),
+    ("records/e/org-c.yaml", "kind: org\nid: org-c\nname: C\n"),
+    ("records/e/org-c.yaml", "kind: event\nid: org-c\ntitle: Not an org\n"),
+    ("records/e/t.yaml", "kind: testimony\nid: t-e\nwitness: gaukhar-gg\ndate: 2011-12-28\nmode: video\n"
+                         "consent: public\nsummary: S.\n"),
+    ("records/e/gg.yaml", "kind: person\nid: gaukhar-gg\npseudonym: G.\n"),
+    ("records/e/part.yaml", "kind: claim\nid: c-part\nsource: letter\nmeasure: detained\nvalue: 10\n"
+                            "scope: {place: zhanaozen, period: 2011-12-16}\n"),
+    ("records/e/total.yaml", "kind: claim\nid: c-tot\nsource: letter\nmeasure: detained\nvalue: 10\n"
+                             "scope: {place: zhanaozen, period: 2011-12-16}\nsum_of: [c-part]\n"),
+    ("records/e/outer.yaml", "kind: claim\nid: c-outer\nsource: letter\nmeasure: detained\nvalue: 10\n"
+                             "scope: {place: zhanaozen, period: 2011-12-16}\nsum_of: [c-tot]\n"),
+    ("records/e/part.yaml", "kind: claim\nid: c-part\nsource: letter\nmeasure: detained\nvalue: 12\n"
+                            "scope: {place: zhanaozen, period: 2011-12-16}\nsum_of: [c-outer]\n"),
+    ("records/e/doc.yaml", "kind: document\nid: d-e\ntype: photo\ntitle: T\nfiles:\n  - path: evidence/x.jpg\n"
+                           "    sha256: " + hashlib.sha256(b"x").hexdigest() + "\n"),
+    ("evidence/x.jpg", "x"),
+    ("evidence/x.jpg", "y"),
+    ("evidence/x.jpg", None),
+    ("records/e/syntax.yaml", "kind: org\nid: [\n"),
+    ("records/e/syntax.yaml", None),
+    ("records/e/gg.yaml", None),
+    ("records/e/dup.yaml", None),
+    ("ledger.yaml", None),  # ledger.yaml: a measure taken out
+]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_after_any_edit_the_cached_check_equals_a_full_one(ledger_dir: LedgerDir, seed: int) -> None:
+    import random
+
+    rnd = random.Random(seed)
+    config = (ledger_dir.root / "ledger.yaml").read_text()
+    edits = EDITS[:] + rnd.sample(EDITS, k=len(EDITS))
+    for name, text in edits:
+        path = ledger_dir.root / name
+        if name == "ledger.yaml":
+            text = config.replace("  detained: {label: people detained}\n", "") if rnd.random() < 0.5 else config
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        cached = checker.check(ledger_dir.root)
+        full = checker.check(ledger_dir.root, use_cache=False)
+        assert cached.findings == full.findings == findings_of(ledger_dir.root), (name, text)
+        assert cached.records == full.records
