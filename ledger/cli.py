@@ -17,6 +17,8 @@ app = typer.Typer(
     "testimonies, official statements and casualty figures.",
     no_args_is_help=True,
     add_completion=False,
+    # Plain help: rich's would double `ledger --help`'s start-up time.
+    rich_markup_mode=None,
     # Local variables may hold a protected witness's identity: never print them.
     pretty_exceptions_show_locals=False,
 )
