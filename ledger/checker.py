@@ -19,10 +19,9 @@ from typing import Any
 
 from . import cache as cache_store
 from .findings import Finding, sort_findings
-from .layout import CONFIG_NAME, RECORD_SUFFIXES, RECORDS_DIR
+from .layout import CONFIG_NAME, PARALLEL_MIN_FILES, RECORD_SUFFIXES, RECORDS_DIR
 
 Progress = Callable[[int, int], None]  # (files read, files to read)
-PARALLEL_MIN_FILES = 2000  # below this, starting a second process costs more than it saves
 
 
 @dataclass

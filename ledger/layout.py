@@ -9,6 +9,7 @@ CONFIG_NAME = "ledger.yaml"
 RECORDS_DIR = "records"
 RECORD_SUFFIXES = (".yaml", ".yml")
 SCHEMA_DIR = "schemas"
+PARALLEL_MIN_FILES = 2000  # below this, starting a second process to read files costs more than it saves
 STATE_DIR = ".ledger"  # the tool's own state: locks and caches; ignores itself in git
 
 

@@ -5,9 +5,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .findings import Finding
-from .layout import CONFIG_NAME, RECORD_SUFFIXES, RECORDS_DIR, LedgerNotFound, find_root, open_root
+from .layout import (  # noqa: F401 - find_root, open_root and LedgerNotFound are part of this module's API
+    CONFIG_NAME,
+    PARALLEL_MIN_FILES,
+    RECORD_SUFFIXES,
+    RECORDS_DIR,
+    LedgerNotFound,
+    find_root,
+    open_root,
+)
 from .models import LedgerConfig, Record
 from .validate import validate_config, validate_record
 from .yamlio import Document, ParsedFile, fast_parse, parse_bytes
@@ -127,9 +136,45 @@ def read_file(raw: bytes, name: str) -> tuple[list[Entry], int, list[Finding]]:
     return entries, len(parsed.documents), findings
 
 
-def load_ledger(root: Path) -> tuple[Ledger, list[Finding]]:
-    """Read ledger.yaml and every record under records/: the ledger and the findings of reading it."""
+def _read_chunk(root: str, names: list[str]) -> tuple[list[tuple[str, Any, int, int, int, Any]], int, list[Finding]]:
+    """Read files in a worker process: the records as plain data (cheaper to send back than models)."""
+    entries, documents, findings = read_records(Path(root), names)
+    plain = [(e.file, e.doc.data, e.doc.index, e.doc.line, e.doc.column, e.doc.source) for e in entries]
+    return plain, documents, findings
+
+
+def _read_parallel(root: Path, files: list[str], jobs: int) -> tuple[list[Entry], int, list[Finding]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(50, len(files) // (jobs * 8))
+    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    entries: list[Entry] = []
+    findings: list[Finding] = []
+    documents = 0
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
+        for plain, count, found in pool.map(_read_chunk, [str(root)] * len(chunks), chunks):
+            documents += count
+            findings.extend(found)
+            for file, data, index, line, column, source in plain:
+                doc = Document(data, index, line, column, source=source)
+                record, _ = validate_record(doc, file)  # valid: the worker checked it
+                if record is not None:
+                    entries.append(Entry(record, file, doc))
+    return entries, documents, findings
+
+
+def load_ledger(root: Path, jobs: int | None = None) -> tuple[Ledger, list[Finding]]:
+    """Read ledger.yaml and every record under records/: the ledger and the findings of reading it.
+
+    Large ledgers are read on both cores unless `jobs` says otherwise."""
     config, config_doc, findings = read_config(root)
     files = record_files(root)
-    entries, documents, record_findings = read_records(root, files)
+    if jobs is None:
+        jobs = min(2, os.cpu_count() or 1) if len(files) >= PARALLEL_MIN_FILES else 1
+    if jobs > 1 and len(files) > 1:
+        entries, documents, record_findings = _read_parallel(root, files, jobs)
+    else:
+        entries, documents, record_findings = read_records(root, files)
     return Ledger(root, config, config_doc, entries, files, documents), findings + record_findings

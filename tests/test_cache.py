@@ -187,3 +187,14 @@ def test_after_any_edit_the_cached_check_equals_a_full_one(ledger_dir: LedgerDir
         full = checker.check(ledger_dir.root, use_cache=False)
         assert cached.findings == full.findings == findings_of(ledger_dir.root), (name, text)
         assert cached.records == full.records
+
+
+def test_loading_on_two_cores_gives_the_same_ledger(messy: LedgerDir) -> None:
+    from ledger.crosscheck import crosscheck
+    from ledger.load import load_ledger
+
+    one, found_one = load_ledger(messy.root, jobs=1)
+    two, found_two = load_ledger(messy.root, jobs=2)
+    assert [(e.file, e.record) for e in one.entries] == [(e.file, e.record) for e in two.entries]
+    assert sorted(found_one) == sorted(found_two)
+    assert [(f.kind, f.a.id) for f in crosscheck(one).findings] == [(f.kind, f.a.id) for f in crosscheck(two).findings]
