@@ -111,7 +111,8 @@ class TreeSampler:
 
     def sample(self) -> None:
         with self.lock:
-            stack = list(self.roots)
+            roots = list(self.roots)
+        stack = [c for r in roots for c in self._children(r)]  # the launchers themselves are not counted
         total, seen = 0, set()
         while stack:
             pid = stack.pop()
@@ -145,23 +146,50 @@ def _tail(data: bytes, lines: int = 5) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def timed(cmd: list[str], cwd: Path, stdout_to_null: bool = False, sampler: TreeSampler | None = None) -> Run:
-    """Run `cmd` with stdout/stderr captured; wall time, CPU time and peak memory of that child."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+# The child is started by this small launcher, not by the runner itself. Linux counts in a child's
+# ru_maxrss the resident size of the process it was forked from (exec records the forked copy's
+# high-water mark), so a child forked straight from the runner would report at least the runner's
+# own memory. The launcher, a fresh bare interpreter of a few MiB, forks the command, times it and
+# reports its wait4 rusage; its own start-up is outside the measured time.
+LAUNCHER = r"""
+import os, sys, time
+out, cmd = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(cmd[0], cmd)
+    finally:
+        os._exit(127)
+_, status, ru = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+with open(out, "w") as f:
+    f.write(f"{seconds!r} {ru.ru_utime!r} {ru.ru_stime!r} {ru.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+def timed(cmd: list[object], cwd: Path, stdout_to_null: bool = False, sampler: TreeSampler | None = None) -> Run:
+    """Run `cmd` with stdout/stderr captured; its wall time, CPU time, peak memory and exit code."""
+    argv = [str(c) for c in cmd]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r", suffix=".rusage") as report:
         sink = subprocess.DEVNULL if stdout_to_null else out
-        start = time.perf_counter()
-        proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, stdin=subprocess.DEVNULL, stdout=sink, stderr=err)
+        proc = subprocess.Popen([str(PYTHON), "-I", "-S", "-c", LAUNCHER, report.name, *argv], cwd=cwd,
+                                stdin=subprocess.DEVNULL, stdout=sink, stderr=err)
         if sampler is not None:
             sampler.add(proc.pid)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
+        _, status, _ = os.wait4(proc.pid, 0)
         if sampler is not None:
             sampler.remove(proc.pid)
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
         out.seek(0)
         err.seek(0)
-        return Run([str(c) for c in cmd], seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss,
-                   proc.returncode, _tail(out.read()), _tail(err.read()))
+        stdout, stderr = _tail(out.read()), _tail(err.read())
+        fields = report.read().split()
+        if proc.returncode != 0 or len(fields) != 5:
+            raise SystemExit(f"the launcher failed on {argv} (exit {proc.returncode}): {stderr}")
+        seconds, utime, stime = (float(x) for x in fields[:3])
+        return Run(argv, seconds, utime + stime, int(fields[3]), int(fields[4]), stdout, stderr)
 
 
 @dataclass
@@ -460,7 +488,7 @@ def machine() -> dict[str, object]:
         "python": sys.version.split()[0],
         "python_executable": str(PYTHON),
         "ledger_version": version([LEDGER, "--version"]),
-        "check_jsonschema_version": version([CHECK_JSONSCHEMA, "--version"]),
+        "check_jsonschema_version": version([CHECK_JSONSCHEMA, "--version"]).replace("check-jsonschema, version ", ""),
         "pyyaml": version([PYTHON, "-c", "import yaml; print(yaml.__version__, 'libyaml' if "
                            "hasattr(yaml, 'CSafeLoader') else 'no libyaml')"]),
         "date": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
