@@ -18,7 +18,7 @@ from .atomic import atomic_create_bytes, atomic_write_bytes
 from .layout import STATE_DIR
 
 CACHE_NAME = "check.bin"
-MAGIC = b"ledger check cache 2\n"
+MAGIC = b"ledger check cache 3\n"
 # A file whose mtime is this close to the cache's own time may have changed within one clock tick
 # without changing its size: its content is hashed again rather than trusted (git's "racy" rule).
 RACY_NS = 2_000_000_000
@@ -51,65 +51,99 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _path(root: Path) -> Path:
-    return root / STATE_DIR / "cache" / CACHE_NAME
+# Three files, each MAGIC, the sha256 of its payload, then the payload: `check.bin` (marshal), small and
+# written by every run that changed something: the last result, and what changed since the base;
+# `base.bin` (marshal), the index of every file and record, and `blobs.bin` (raw bytes), each file's
+# facts, both written only when the changes pile up. `check.bin` names the sha256 of the base, and
+# the base that of the blobs, so that no part is ever used with another run's.
+BASE_NAME = "base.bin"
+BLOBS_NAME = "blobs.bin"
+LISTING_NAME = "listing.bin"  # the files as the last run found them, in the file system's order
 
 
-# The file: MAGIC, the header's length (8 bytes), the header's sha256, the header (what a warm run
-# needs: small), then the table (what a run after changes needs: large). The header names the
-# table's sha256, so that a header is never used with another run's table.
+def _read(path: Path, raw_payload: bool = False) -> tuple[bytes, Any] | None:
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + 32:
+        return None
+    digest, payload = raw[len(MAGIC):len(MAGIC) + 32], raw[len(MAGIC) + 32:]
+    if hashlib.sha256(payload).digest() != digest:
+        return None
+    if raw_payload:
+        return digest, payload
+    try:
+        return digest, marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
+def _write(path: Path, payload: bytes) -> bytes:
+    digest = hashlib.sha256(payload).digest()
+    atomic_write_bytes(path, MAGIC + digest + payload)
+    return digest
+
+
+def _folder(root: Path) -> Path:
+    return root / STATE_DIR / "cache"
 
 
 def load(root: Path, expected_fingerprint: str) -> dict[str, Any] | None:
-    """The cache header of the ledger at `root`, or None when there is none usable."""
-    try:
-        with _path(root).open("rb") as handle:
-            head = handle.read(len(MAGIC) + 8 + 32)
-            if len(head) != len(MAGIC) + 40 or not head.startswith(MAGIC):
-                return None
-            length = int.from_bytes(head[len(MAGIC):len(MAGIC) + 8], "big")
-            payload = handle.read(length)
-    except OSError:
+    """The state of the last run on the ledger at `root`, or None when there is none usable."""
+    read = _read(_folder(root) / CACHE_NAME)
+    if read is None:
         return None
-    if hashlib.sha256(payload).digest() != head[len(MAGIC) + 8:]:
-        return None
-    try:
-        data = marshal.loads(payload)
-    except (EOFError, ValueError, TypeError):
-        return None
+    data = read[1]
     if not isinstance(data, dict) or data.get("fingerprint") != expected_fingerprint:
         return None
-    for key, kind in (("evidence", dict), ("written", int), ("result", list), ("records", int), ("table", bytes)):
+    for key, kind in (("evidence", dict), ("written", int), ("result", list), ("records", int), ("base", bytes),
+                      ("delta", dict), ("delta_rules", dict), ("files", int)):
         if not isinstance(data.get(key), kind):
             return None
     return data
 
 
-def load_table(root: Path, header: dict[str, Any]) -> Any:
-    """The table that goes with `header`, or None."""
-    try:
-        with _path(root).open("rb") as handle:
-            head = handle.read(len(MAGIC) + 8)
-            handle.seek(len(MAGIC) + 8 + 32 + int.from_bytes(head[len(MAGIC):], "big"))
-            payload = handle.read()
-    except (OSError, ValueError):
+def load_base(root: Path, state: dict[str, Any]) -> Any:
+    """The base that goes with `state`, or None."""
+    read = _read(_folder(root) / BASE_NAME)
+    if read is None or read[0] != state["base"]:
         return None
-    if hashlib.sha256(payload).digest() != header["table"]:
-        return None
-    try:
-        return marshal.loads(payload)
-    except (EOFError, ValueError, TypeError):
-        return None
+    return read[1]
 
 
-def save(root: Path, header: dict[str, Any], table: Any) -> None:
-    """Write the cache atomically; a cache that cannot be written is only a slower next run."""
+def load_listing(root: Path, state: dict[str, Any]) -> Any:
+    """The listing the last run took (names, sizes, mtimes), or None."""
+    read = _read(_folder(root) / LISTING_NAME)
+    if read is None or read[0] != state.get("listing") or not isinstance(read[1], list) or len(read[1]) != 3:
+        return None
+    names, sizes, mtimes = read[1]
+    if not (isinstance(names, list) and isinstance(sizes, bytes) and isinstance(mtimes, bytes)
+            and len(sizes) == len(mtimes) == 8 * len(names)):
+        return None
+    return read[1]
+
+
+def load_blobs(root: Path, base: dict[str, Any]) -> bytes | None:
+    """The facts of every file of `base`, as one string of bytes, or None."""
+    read = _read(_folder(root) / BLOBS_NAME, raw_payload=True)
+    if read is None or read[0] != base.get("blobs_sha"):
+        return None
+    return read[1]  # type: ignore[no-any-return]
+
+
+def save(root: Path, state: dict[str, Any], base: Any = None, blobs: bytes | None = None,
+         listing: Any = None) -> None:
+    """Write the state (and a new base with its blobs, and the listing, when given) atomically; a cache that
+    cannot be written is only a slower next run."""
     try:
-        body = marshal.dumps(table)
-        payload = marshal.dumps({**header, "written": time.time_ns(), "table": hashlib.sha256(body).digest()})
         folder = state_dir(root) / "cache"
         folder.mkdir(exist_ok=True)
-        blob = MAGIC + len(payload).to_bytes(8, "big") + hashlib.sha256(payload).digest() + payload + body
-        atomic_write_bytes(folder / CACHE_NAME, blob)
+        if listing is not None:
+            state = {**state, "listing": _write(folder / LISTING_NAME, marshal.dumps(listing))}
+        if base is not None:
+            base = {**base, "blobs_sha": _write(folder / BLOBS_NAME, blobs or b"")}
+            state = {**state, "base": _write(folder / BASE_NAME, marshal.dumps(base))}
+        _write(folder / CACHE_NAME, marshal.dumps({**state, "written": time.time_ns()}))
     except (OSError, ValueError):
         pass

@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from array import array
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,30 +42,108 @@ def _finding(t: Any) -> Finding:
     return Finding(t[0], t[1], t[2], t[3], t[4], t[5])
 
 
-def scan(root: Path) -> list[tuple[str, int, int]]:
-    """Every record file under records/ with its size and mtime, sorted; hidden files and folders skipped."""
-    found: list[tuple[str, int, int]] = []
+@dataclass
+class Listing:
+    """Every record file under records/ (hidden files and folders skipped) with its size and mtime, in the
+    order the file system lists them: cheap to take and to compare with the last run's."""
+
+    names: list[str]
+    sizes: array
+    mtimes: array
+
+    def digest(self) -> bytes:
+        text = "\0".join(self.names).encode("utf-8", "surrogateescape")
+        return hashlib.sha256(text + b"\1" + self.sizes.tobytes() + self.mtimes.tobytes()).digest()
+
+    def sorted(self) -> list[tuple[str, int, int]]:
+        return sorted(zip(self.names, self.sizes, self.mtimes))
+
+    def differences(self, last: Listing, racy: int) -> list[int] | None:
+        """The positions whose size or mtime differ from `last` or whose mtime is too recent to trust, when
+        both list the same files in the same order; None when they do not. Compared a block at a time, at
+        C speed: most blocks are the same."""
+        if self.names != last.names:
+            return None
+        out: list[int] = []
+        block = 2048
+        for start in range(0, len(self.names), block):
+            end = start + block
+            if (self.sizes[start:end] != last.sizes[start:end] or self.mtimes[start:end] != last.mtimes[start:end]
+                    or max(self.mtimes[start:end]) >= racy):
+                out += [i for i in range(start, min(end, len(self.names)))
+                        if self.sizes[i] != last.sizes[i] or self.mtimes[i] != last.mtimes[i]
+                        or self.mtimes[i] >= racy]
+        return out
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+_SCAN_PATHS: list[str] = []  # set before a worker is forked: the paths it stats
+
+
+def _stat_range(lo: int, hi: int) -> tuple[bytes, bytes]:
+    sizes, mtimes = array("q"), array("q")
+    stat = os.stat
+    for path in _SCAN_PATHS[lo:hi]:
+        try:
+            st = stat(path)
+            if st.st_mode & 0o170000 == 0o040000:  # a folder
+                sizes.append(-2)
+                mtimes.append(-2)
+                continue
+            sizes.append(st.st_size)
+            mtimes.append(st.st_mtime_ns)
+        except OSError:
+            sizes.append(-1)  # reading it will say why
+            mtimes.append(-1)
+    return sizes.tobytes(), mtimes.tobytes()
+
+
+def scan(root: Path, jobs: int = 1) -> Listing:
+    """Every record file under records/ with its size and mtime; `jobs` processes stat them."""
+    global _SCAN_PATHS
+    names: list[str] = []
+    paths: list[str] = []
     stack = [(os.path.join(root, RECORDS_DIR), RECORDS_DIR + "/")]
     while stack:
         folder, prefix = stack.pop()
         try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    name = entry.name
-                    if name[0] == ".":
-                        continue
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append((entry.path, prefix + name + "/"))
-                        elif name.endswith(RECORD_SUFFIXES):
-                            st = entry.stat()
-                            found.append((prefix + name, st.st_size, st.st_mtime_ns))
-                    except OSError:
-                        found.append((prefix + name, -1, -1))  # reading it will say why
+            found = os.listdir(folder)
         except OSError:
             continue
-    found.sort()
-    return found
+        # a name that ends like a record is taken for a file (stat tells, below); any other may be a folder
+        files = [n for n in found if n.endswith(RECORD_SUFFIXES) and n[0] != "."]
+        names += [prefix + n for n in files]
+        base = folder + os.sep
+        paths += [base + n for n in files]
+        for n in found:
+            if n[0] != "." and not n.endswith(RECORD_SUFFIXES) and os.path.isdir(base + n) \
+                    and not os.path.islink(base + n):
+                stack.append((base + n, prefix + n + "/"))
+    _SCAN_PATHS = paths
+    try:
+        import multiprocessing
+
+        if jobs > 1 and len(paths) >= PARALLEL_MIN_FILES * 5 and "fork" in multiprocessing.get_all_start_methods():
+            from concurrent.futures import ProcessPoolExecutor
+
+            half = len(paths) // 2
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+                other = pool.submit(_stat_range, half, len(paths))
+                first = _stat_range(0, half)
+                second = other.result()
+            sizes, mtimes = array("q", first[0] + second[0]), array("q", first[1] + second[1])
+        else:
+            raw = _stat_range(0, len(paths))
+            sizes, mtimes = array("q", raw[0]), array("q", raw[1])
+    finally:
+        _SCAN_PATHS = []
+    if -2 in sizes:  # folders named like records: not files
+        keep = [i for i, size in enumerate(sizes) if size != -2]
+        names = [names[i] for i in keep]
+        sizes, mtimes = array("q", (sizes[i] for i in keep)), array("q", (mtimes[i] for i in keep))
+    return Listing(names, sizes, mtimes)
 
 
 # Reading files -----------------------------------------------------------------------------------------
@@ -137,55 +216,180 @@ def read_files(root: Path, names: list[str], jobs: int, progress: Progress | Non
     return results
 
 
-# The index kept between runs ---------------------------------------------------------------------------
+# The state kept between runs ---------------------------------------------------------------------------
+#
+# The base holds every file as it was when it was written, in columns that load and index at C speed;
+# the delta holds the files read or gone since. When the delta grows, a new base is written.
 
-@dataclass
-class Table:
-    """What the last run knew, in columns (cheap to store and load): per file, and per record."""
+BASE_COLUMNS = ("names", "sizes", "mtimes", "shas", "docs", "offsets", "starts", "d_starts", "e_starts",
+                "r_id", "r_kind", "r_index", "r_line", "r_claim", "d_id", "e_path", "parse_findings",
+                "rule_findings", "blobs_sha")
 
-    names: list[str] = field(default_factory=list)  # files, sorted
-    sizes: list[int] = field(default_factory=list)
-    mtimes: list[int] = field(default_factory=list)
-    shas: list[str] = field(default_factory=list)
-    docs: list[int] = field(default_factory=list)
-    blobs: list[bytes] = field(default_factory=list)  # each file's facts, marshalled
-    parse_findings: dict[str, list[Any]] = field(default_factory=dict)  # only files that have some
-    rule_findings: dict[str, list[Any]] = field(default_factory=dict)
-    # one row per record, in file order
-    r_id: list[str] = field(default_factory=list)
-    r_kind: list[str] = field(default_factory=list)
-    r_file: list[int] = field(default_factory=list)
-    r_index: list[int] = field(default_factory=list)
-    r_line: list[int] = field(default_factory=list)
-    r_claim: list[Any] = field(default_factory=list)  # the claim's figure, or None
-    # the ids each file's records refer to (references and sum_of), and the evidence they name
-    d_file: list[int] = field(default_factory=list)
-    d_id: list[str] = field(default_factory=list)
-    e_file: list[int] = field(default_factory=list)
-    e_path: list[str] = field(default_factory=list)
 
-    COLUMNS = ("names", "sizes", "mtimes", "shas", "docs", "blobs", "parse_findings", "rule_findings", "r_id",
-               "r_kind", "r_file", "r_index", "r_line", "r_claim", "d_file", "d_id", "e_file", "e_path")
+def _empty_base() -> dict[str, Any]:
+    base: dict[str, Any] = {name: [] for name in BASE_COLUMNS}
+    base["starts"], base["d_starts"], base["e_starts"], base["offsets"] = [0], [0], [0], [0]
+    base["parse_findings"], base["rule_findings"], base["blobs_sha"] = {}, {}, b""
+    return base
 
-    def to_plain(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.COLUMNS}
 
-    @classmethod
-    def from_plain(cls, plain: Any) -> Table | None:
-        if not isinstance(plain, dict) or set(plain) != set(cls.COLUMNS):
-            return None
-        table = cls(**plain)
-        lengths = {len(table.names), len(table.sizes), len(table.mtimes), len(table.shas), len(table.docs),
-                   len(table.blobs)}
-        rows = {len(table.r_id), len(table.r_kind), len(table.r_file), len(table.r_index), len(table.r_line),
-                len(table.r_claim)}
-        if len(lengths) != 1 or len(rows) != 1 or len(table.d_file) != len(table.d_id) \
-                or len(table.e_file) != len(table.e_path):
-            return None
-        return table
+def _valid_base(base: Any) -> bool:
+    if not isinstance(base, dict) or set(base) != set(BASE_COLUMNS):
+        return False
+    files = len(base["names"])
+    rows = len(base["r_id"])
+    return (all(len(base[c]) == files for c in ("sizes", "mtimes", "shas", "docs"))
+            and all(len(base[c]) == files + 1 for c in ("starts", "d_starts", "e_starts", "offsets"))
+            and all(len(base[c]) == rows for c in ("r_kind", "r_index", "r_line", "r_claim"))
+            and base["starts"][-1] == rows and base["d_starts"][-1] == len(base["d_id"])
+            and base["e_starts"][-1] == len(base["e_path"]))
+
+
+def _deps(facts: list[Any]) -> list[str]:
+    """The ids a file's records refer to: references and the parts of totals."""
+    deps: set[str] = set()
+    for f in facts:
+        deps.update(ref for _, ref, _ in f[6])
+        if f[8] is not None:
+            deps.update(f[8][3])
+    return sorted(deps)
+
+
+def _evidence(facts: list[Any]) -> list[str]:
+    return [path for f in facts for _, path, _ in f[9]]
+
+
+def _build_base(files: list[tuple[str, int, int, str, int, bytes, list[Any] | None, list[Any], list[Any]]],
+                old: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """A base and its blobs from every file: (name, size, mtime, sha, documents, blob, facts or None when the
+    old base has the file unchanged, parse findings, rule findings), in file order."""
+    base = _empty_base()
+    old_number = {name: i for i, name in enumerate(old["names"])}
+    blobs: list[bytes] = []
+    for name, size, mtime, sha, docs, blob, facts, parsed, ruled in files:
+        base["names"].append(name)
+        base["sizes"].append(size)
+        base["mtimes"].append(mtime)
+        base["shas"].append(sha)
+        base["docs"].append(docs)
+        blobs.append(blob)
+        base["offsets"].append(base["offsets"][-1] + len(blob))
+        if parsed:
+            base["parse_findings"][name] = parsed
+        if ruled:
+            base["rule_findings"][name] = ruled
+        if facts is None:
+            i = old_number[name]
+            a, b = old["starts"][i], old["starts"][i + 1]
+            for column in ("r_id", "r_kind", "r_index", "r_line", "r_claim"):
+                base[column].extend(old[column][a:b])
+            base["d_id"].extend(old["d_id"][old["d_starts"][i]:old["d_starts"][i + 1]])
+            base["e_path"].extend(old["e_path"][old["e_starts"][i]:old["e_starts"][i + 1]])
+        else:
+            for f in facts:
+                base["r_id"].append(f[1])
+                base["r_kind"].append(f[0])
+                base["r_index"].append(f[3])
+                base["r_line"].append(f[4])
+                base["r_claim"].append(f[8])
+            base["d_id"].extend(_deps(facts))
+            base["e_path"].extend(_evidence(facts))
+        base["starts"].append(len(base["r_id"]))
+        base["d_starts"].append(len(base["d_id"]))
+        base["e_starts"].append(len(base["e_path"]))
+    return base, b"".join(blobs)
+
+
+class Index(Mapping[str, Any]):
+    """The first record of every id (in file order), from the base's columns and the delta's files.
+
+    Built at C speed from the base's columns; a Target is made only for the ids a rule asks about.
+    """
+
+    def __init__(self, base: dict[str, Any], dead: set[int], extra: dict[str, list[Any]]) -> None:
+        from .checks import Target
+
+        self._target = Target
+        self.base = base
+        r_id = base["r_id"]
+        if dead:
+            r_id = list(r_id)
+            starts = base["starts"]
+            for i in dead:
+                r_id[starts[i]:starts[i + 1]] = [None] * (starts[i + 1] - starts[i])
+        self.row = dict(zip(reversed(r_id), reversed(range(len(r_id)))))
+        self.row.pop(None, None)  # type: ignore[call-overload]
+        self.file_of_row = _file_of_row(base["starts"])
+        self.extra: dict[str, tuple[str, Any]] = {}  # id -> (file, facts) where the delta has its first record
+        for name in sorted(extra):
+            for f in extra[name]:
+                rid, key = f[1], (name, f[3])
+                if rid in self.extra:
+                    if key < (self.extra[rid][0], self.extra[rid][1][3]):
+                        self.extra[rid] = (name, f)
+                    continue
+                row = self.row.get(rid)
+                if row is None or key < (base["names"][self.file_of_row(row)], base["r_index"][row]):
+                    self.extra[rid] = (name, f)
+
+    def __getitem__(self, rid: str) -> Any:
+        if rid in self.extra:
+            name, f = self.extra[rid]
+            return self._target(f[0], name, f[3], f[4])
+        row = self.row[rid]
+        b = self.base
+        return self._target(b["r_kind"][row], b["names"][self.file_of_row(row)], b["r_index"][row], b["r_line"][row])
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.extra
+        yield from (rid for rid in self.row if rid not in self.extra)
+
+    def __len__(self) -> int:
+        return len(self.row) + sum(1 for rid in self.extra if rid not in self.row)
+
+    def __contains__(self, rid: object) -> bool:
+        return rid in self.extra or rid in self.row
+
+    def claim(self, rid: str) -> Any:
+        if rid in self.extra:
+            return self.extra[rid][1][8]
+        row = self.row.get(rid)
+        return None if row is None else self.base["r_claim"][row]
+
+
+def _file_of_row(starts: list[int]) -> Callable[[int], int]:
+    import bisect
+
+    return lambda row: bisect.bisect_right(starts, row) - 1
+
+
+class Claims(Mapping[str, Any]):
+    """The figures of the claims among the first records of every id."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+
+    def __getitem__(self, rid: str) -> Any:
+        claim = self.index.claim(rid) if rid in self.index else None
+        if claim is None:
+            raise KeyError(rid)
+        return claim
+
+    def __iter__(self) -> Iterator[str]:
+        return (rid for rid in self.index if self.index.claim(rid) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, rid: object) -> bool:
+        return isinstance(rid, str) and rid in self.index and self.index.claim(rid) is not None
 
 
 # The check ---------------------------------------------------------------------------------------------
+
+class _StaleCache(Exception):
+    """A part of the cache that should be there is not: the check starts again without it."""
+
 
 def _stat(path: Path) -> tuple[int, int] | None:
     try:
@@ -212,8 +416,8 @@ def _schemas_signature(root: Path) -> Any:
     return sorted((p.name, *(_stat(p) or (-1, -1))) for p in folder.glob("*.json"))
 
 
-def _listing_digest(listing: list[tuple[str, int, int]]) -> str:
-    return hashlib.sha256("\n".join(f"{n}\t{s}\t{m}" for n, s, m in listing).encode()).hexdigest()
+def _listing_digest(listing: list[tuple[str, int, int]]) -> bytes:
+    return hashlib.sha256(marshal.dumps(listing)).digest()
 
 
 def _config_key(root: Path, state: dict[str, Any] | None) -> Any:
@@ -233,49 +437,77 @@ def check(root: Path, use_cache: bool = True, jobs: int | None = None,
           progress: Progress | None = None) -> CheckResult:
     """Check the ledger at `root`: every finding, in file order."""
     fingerprint = cache_store.fingerprint()
-    listing = scan(root)
     state = cache_store.load(root, fingerprint) if use_cache else None
+    listing = scan(root, _jobs(jobs, state["files"] if state else 0))
     written = state["written"] if state else 0
-    digest = _listing_digest(listing)
+    digest = listing.digest()
     config_key = _config_key(root, state)
     evidence_same = state is not None and all(
         _evidence_stat(key) == (size, mtime) for key, (size, mtime, _) in state["evidence"].items())
     schemas_signature = _schemas_signature(root)
-    newest = max((m for _, _, m in listing), default=0)
+    newest = max(listing.mtimes, default=0)
     if (state is not None and state.get("digest") == digest and newest < written - cache_store.RACY_NS
             and state.get("config") == config_key and evidence_same
             and state.get("schemas", (None,))[0] == schemas_signature):
         return CheckResult([_finding(t) for t in state["result"]], state["records"], len(listing))
+    base = cache_store.load_base(root, state) if state is not None else None
+    if base is None or not _valid_base(base):
+        state, base = None, _empty_base()
+    try:
+        return _check_changes(root, listing, base, state, config_key, schemas_signature, digest, use_cache, jobs,
+                              progress, fingerprint)
+    except _StaleCache:
+        return _check_changes(root, listing, _empty_base(), None, config_key, schemas_signature, digest,
+                              use_cache, jobs, progress, fingerprint)
 
-    table = None
-    if state is not None:
-        table = Table.from_plain(cache_store.load_table(root, state))
-    table = table or Table()
-    return _check_changes(root, listing, table, state, config_key, schemas_signature, digest, use_cache, jobs,
-                          progress, fingerprint)
 
-
-def _check_changes(root: Path, listing: list[tuple[str, int, int]], table: Table, state: dict[str, Any] | None,
-                   config_key: Any, schemas_signature: Any, digest: str, use_cache: bool, jobs: int | None,
-                   progress: Progress | None, fingerprint: str) -> CheckResult:
-    from .checks import LEDGER_RULES, RECORD_RULES, Context, Target, evidence_key, run_rules
+def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
+                   state: dict[str, Any] | None, config_key: Any, schemas_signature: Any, digest: bytes,
+                   use_cache: bool, jobs: int | None, progress: Progress | None, fingerprint: str) -> CheckResult:
+    from .checks import LEDGER_RULES, RECORD_RULES, Context, evidence_key, run_rules
     from .facts import from_plain
     from .load import read_config
 
     written = state["written"] if state else 0
-    number_of = {name: i for i, name in enumerate(table.names)}
-    kept: dict[str, int] = {}  # name -> file number in the old table
+    delta: dict[str, Any] = dict(state["delta"]) if state else {}
+    delta_rules: dict[str, Any] = dict(state["delta_rules"]) if state else {}
+    number_of = dict(zip(base["names"], range(len(base["names"]))))
+
+    racy = written - cache_store.RACY_NS
+    stats: dict[str, tuple[int, int]] = {}  # of the files that may have changed
+    last = cache_store.load_listing(root, state) if state else None
+    positions = listing.differences(Listing(last[0], array("q", last[1]), array("q", last[2])), racy) \
+        if last is not None else None
+    if positions is not None:  # the same files as last time: only those whose stat changed are suspects
+        for i in positions:
+            stats[listing.names[i]] = (listing.sizes[i], listing.mtimes[i])
+        gone: list[str] = []
+    else:  # what the last run saw of every file: the base, with the delta laid over it
+        seen: dict[str, tuple[int, int]] = dict(zip(base["names"], zip(base["sizes"], base["mtimes"])))
+        for name, entry in delta.items():
+            if entry is None:
+                seen.pop(name, None)
+            else:
+                seen[name] = (entry[0], entry[1])
+        for name, size, mtime in zip(listing.names, listing.sizes, listing.mtimes):
+            if mtime >= racy or seen.get(name) != (size, mtime):
+                stats[name] = (size, mtime)
+        gone = sorted(seen.keys() - set(listing.names))
+    now = set(listing.names)
+
+    def seen_sha(name: str) -> str | None:
+        if name in delta:
+            return delta[name][2] if delta[name] is not None else None
+        return base["shas"][number_of[name]] if name in number_of else None
+
     to_read: list[str] = []
-    stats = {name: (size, mtime) for name, size, mtime in listing}
-    for name, size, mtime in listing:
-        i = number_of.get(name)
-        if i is not None:
-            if table.sizes[i] == size and table.mtimes[i] == mtime and mtime < written - cache_store.RACY_NS:
-                kept[name] = i
-                continue
+    touched: dict[str, Any] = {}  # same content, new stat: recorded so that the next run trusts the stat
+    for name in sorted(stats):
+        sha = seen_sha(name)
+        if sha is not None:
             try:
-                if _sha(root / name) == table.shas[i]:
-                    kept[name] = i
+                if _sha(root / name) == sha:
+                    touched[name] = stats[name]
                     continue
             except OSError:
                 pass
@@ -284,68 +516,102 @@ def _check_changes(root: Path, listing: list[tuple[str, int, int]], table: Table
     documents: dict[tuple[str, int], Any] = {}
     fresh = read_files(root, to_read, _jobs(jobs, len(to_read)), progress, documents)
 
-    # the ids whose records changed: those of every file read again or gone, before and after
-    kept_numbers = set(kept.values())
+    def delta_facts(name: str) -> list[Any]:
+        entry = delta.get(name)
+        return [] if entry is None else marshal.loads(entry[4])
+
+    blobs: list[bytes | None] = []
+
+    def base_blob(i: int) -> bytes:
+        if not blobs:
+            blobs.append(cache_store.load_blobs(root, base))
+        if blobs[0] is None:
+            raise _StaleCache
+        return blobs[0][base["offsets"][i]:base["offsets"][i + 1]]
+
+    def base_facts(i: int) -> list[Any]:
+        return marshal.loads(base_blob(i))
+
+    # the ids whose records changed in this run, as they were and as they are
     changed_ids: set[str] = set()
-    for row, number in enumerate(table.r_file):
-        if number not in kept_numbers:
-            changed_ids.add(table.r_id[row])
+    for name in [*to_read, *gone]:
+        if name in delta:
+            changed_ids.update(f[1] for f in delta_facts(name))
+        elif name in number_of:
+            i = number_of[name]
+            changed_ids.update(base["r_id"][base["starts"][i]:base["starts"][i + 1]])
     for _, _, _, facts, _ in fresh.values():
         changed_ids.update(f[1] for f in facts)
+
+    # the new delta
+    for name in gone:
+        if name in number_of:
+            delta[name] = None
+        else:
+            delta.pop(name, None)
+        delta_rules.pop(name, None)
+    for name in [n for n, entry in delta.items() if entry is None and n not in number_of]:
+        del delta[name]
+    for name, (size, mtime) in touched.items():
+        if name in delta:
+            delta[name] = (size, mtime, *delta[name][2:])
+        else:
+            i = number_of[name]
+            delta[name] = (size, mtime, base["shas"][i], base["docs"][i], base_blob(i),
+                           base["parse_findings"].get(name, []))
+    for name, (sha, count, parsed, facts, blob) in fresh.items():
+        delta[name] = (*stats[name], sha, count, blob, parsed)
+
+    dead = {number_of[name] for name in delta if name in number_of}
+    extra = {name: (fresh[name][3] if name in fresh else delta_facts(name))
+             for name, entry in delta.items() if entry is not None}
+    index = Index(base, dead, extra)
 
     config, config_doc, findings = read_config(root)
     config_same = state is not None and state.get("config") == config_key
 
-    # the facts of every record, as rows: kept rows first look-up, then fresh files
-    first: dict[str, Target] = {}
-    first_key: dict[str, tuple[str, int]] = {}
-    claims: dict[str, Any] = {}
-
-    def index(rid: str, kind: str, file: str, doc_index: int, line: int, claim: Any) -> None:
-        key = (file, doc_index)
-        if rid not in first or key < first_key[rid]:
-            first[rid], first_key[rid] = Target(kind, file, doc_index, line), key
-            if claim is not None:
-                claims[rid] = claim
-            else:
-                claims.pop(rid, None)
-
-    for row, number in enumerate(table.r_file):
-        if number in kept_numbers:
-            index(table.r_id[row], table.r_kind[row], table.names[number], table.r_index[row], table.r_line[row],
-                  table.r_claim[row])
-    for name, (_, _, _, facts, _) in fresh.items():
-        for f in facts:
-            index(f[1], f[0], name, f[3], f[4], f[8])
-
-    # which kept files must have their rules run again
+    # which files must have their rules run again
     affected: set[str] = set(fresh)
     if not config_same:
-        affected.update(kept)
+        affected.update(now)
     else:
-        grown = _sum_closure(changed_ids, claims)
-        for number, rid in zip(table.d_file, table.d_id):
+        grown = _sum_closure(changed_ids, base, extra)
+        d_starts, names = base["d_starts"], base["names"]
+        file_of_dep = _file_of_row(d_starts)
+        for k, rid in enumerate(base["d_id"]):
             if rid in grown:
-                affected.add(table.names[number])
-        for row, number in enumerate(table.r_file):
-            if table.r_id[row] in changed_ids:
-                affected.add(table.names[number])
+                affected.add(names[file_of_dep(k)])
+        file_of_row = index.file_of_row
+        for row, rid in enumerate(base["r_id"]):
+            if rid in changed_ids:
+                affected.add(names[file_of_row(row)])
+        for name, facts in extra.items():
+            if any(f[1] in changed_ids for f in facts) or any(dep in grown for dep in _deps(facts)):
+                affected.add(name)
         if changed_ids:  # a new id may be a better "did you mean" for any unknown reference
-            affected.update(name for name, found in table.rule_findings.items()
-                            if any(t[3] == "unknown-ref" for t in found))
-        for number, path in zip(table.e_file, table.e_path):
+            for name in _rule_findings_view(base, delta_rules, delta):
+                found = delta_rules[name] if name in delta_rules else base["rule_findings"].get(name, [])
+                if any(t[3] == "unknown-ref" for t in found):
+                    affected.add(name)
+        old_evidence = state["evidence"] if state else {}
+        e_starts = base["e_starts"]
+        file_of_evidence = _file_of_row(e_starts)
+        uses = [(names[file_of_evidence(k)], path) for k, path in enumerate(base["e_path"])]
+        uses += [(name, path) for name, facts in extra.items() for path in _evidence(facts)]
+        for name, path in uses:
             key = evidence_key(root, path)
-            old = state["evidence"].get(key) if state and key else None
+            old = old_evidence.get(key) if key else None
             if key and (old is None or _evidence_stat(key) != (old[0], old[1])):
-                affected.add(table.names[number])
-    affected &= set(stats)
+                affected.add(name)
+    affected &= now
 
     facts_to_check = []
     for name in sorted(affected):
-        if name in fresh:
-            facts_to_check.extend(from_plain(t) for t in fresh[name][3])
+        if name in extra:
+            plain = extra[name]
         else:
-            facts_to_check.extend(from_plain(t) for t in marshal.loads(table.blobs[kept[name]]))
+            plain = base_facts(number_of[name])
+        facts_to_check.extend(from_plain(t) for t in plain)
 
     evidence_cache: dict[str, Any] = dict(state["evidence"]) if state else {}
     hashed: dict[str, str] = {}
@@ -360,58 +626,91 @@ def _check_changes(root: Path, listing: list[tuple[str, int, int]], table: Table
         hashed[key] = sha256_of(path)
         return hashed[key]
 
-    ctx = Context(root, facts_to_check, config, config_doc, documents, sha256=sha256, index=(first, claims))
+    ctx = Context(root, facts_to_check, config, config_doc, documents, sha256=sha256,
+                  index=(index, Claims(index)))
     old_schemas = state.get("schemas") if state else None
     if old_schemas is not None and old_schemas[0] == schemas_signature:
         cached_drift = [_finding(t) for t in old_schemas[1]]
         ctx.schema_drift = lambda: cached_drift  # type: ignore[method-assign]
-    rule_findings: dict[str, list[Any]] = {}
+    new_rules: dict[str, list[Any]] = {name: [] for name in affected}
     for f in run_rules(ctx, RECORD_RULES):
-        rule_findings.setdefault(f.file, []).append(_plain(f))
+        new_rules[f.file].append(_plain(f))
     ledger_findings = run_rules(ctx, LEDGER_RULES)
+    delta_rules.update(new_rules)
 
-    # everything, file by file
-    rows = []
-    for name, _, _ in listing:
-        size, mtime = stats[name]
-        if name in fresh:
-            sha, count, parsed, facts, blob = fresh[name]
-        else:
-            i = kept[name]
-            sha, count, blob = table.shas[i], table.docs[i], table.blobs[i]
-            parsed = table.parse_findings.get(name, [])
-            facts = None
-        ruled = rule_findings.get(name, []) if name in affected else table.rule_findings.get(name, [])
-        findings.extend(_finding(t) for t in parsed)
-        findings.extend(_finding(t) for t in ruled)
-        rows.append((name, size, mtime, sha, count, blob, facts, parsed, ruled))
+    # every finding: parse findings and rule findings of every file, then ledger.yaml's
+    for name in _parse_findings_view(base, delta):
+        entry = delta.get(name)
+        found = entry[5] if entry is not None and name in delta else base["parse_findings"].get(name, [])
+        findings.extend(_finding(t) for t in found)
+    for name in _rule_findings_view(base, delta_rules, delta):
+        found = delta_rules[name] if name in delta_rules else base["rule_findings"].get(name, [])
+        findings.extend(_finding(t) for t in found)
     findings = sort_findings(findings + ledger_findings)
-    records = sum(1 for number in table.r_file if number in kept_numbers) + sum(len(v[3]) for v in fresh.values())
+    records = len(base["r_id"]) - sum(base["starts"][i + 1] - base["starts"][i] for i in dead) \
+        + sum(len(v) for v in extra.values())
 
     if use_cache:
-        new_table = _merge(rows, table, kept)
-        drift = [_plain(f) for f in ledger_findings if f.code == "schema-stale"]
+        scanned = [listing.names, listing.sizes.tobytes(), listing.mtimes.tobytes()]
         evidence: dict[str, Any] = {}
-        for path in new_table.e_path:
+        uses_all = [*base["e_path"], *(path for facts in extra.values() for path in _evidence(facts))]
+        for path in uses_all:
             key = evidence_key(root, path)
             if key:
                 stat = _evidence_stat(key)
                 old = evidence_cache.get(key)
                 known = hashed.get(key) or (old[2] if old is not None and (old[0], old[1]) == stat else "")
                 evidence[key] = (*stat, known)
-        cache_store.save(root, {
+        new_state = {
             "fingerprint": fingerprint, "digest": digest, "config": config_key, "evidence": evidence,
-            "schemas": (schemas_signature, drift), "result": [_plain(f) for f in findings], "records": records,
-        }, new_table.to_plain())
+            "schemas": (schemas_signature, [_plain(f) for f in ledger_findings if f.code == "schema-stale"]),
+            "result": [_plain(f) for f in findings], "records": records, "files": len(listing),
+        }
+        if len(delta) > max(200, len(listing) // 50):
+            files = []
+            for name, size, mtime in listing.sorted():
+                ruled = delta_rules[name] if name in delta_rules else base["rule_findings"].get(name, [])
+                if name in delta:
+                    sha, count, blob, parsed = delta[name][2], delta[name][3], delta[name][4], delta[name][5]
+                    files.append((name, size, mtime, sha, count, blob, extra[name], parsed, ruled))
+                else:
+                    i = number_of[name]
+                    files.append((name, size, mtime, base["shas"][i], base["docs"][i], base_blob(i), None,
+                                  base["parse_findings"].get(name, []), ruled))
+            new_base, new_blobs = _build_base(files, base)
+            cache_store.save(root, {**new_state, "delta": {}, "delta_rules": {}}, new_base, new_blobs,
+                             listing=scanned)
+        elif state is not None:
+            cache_store.save(root, {**new_state, "base": state["base"], "delta": delta, "delta_rules": delta_rules},
+                             listing=scanned)
+        else:
+            cache_store.save(root, {**new_state, "delta": delta, "delta_rules": delta_rules}, _empty_base(), b"",
+                             listing=scanned)
     return CheckResult(findings, records, len(listing))
 
 
-def _sum_closure(ids: set[str], claims: dict[str, Any]) -> set[str]:
+def _parse_findings_view(base: dict[str, Any], delta: dict[str, Any]) -> list[str]:
+    names = {name for name in base["parse_findings"] if name not in delta}
+    names.update(name for name, entry in delta.items() if entry is not None and entry[5])
+    return sorted(names)
+
+
+def _rule_findings_view(base: dict[str, Any], delta_rules: dict[str, Any], delta: dict[str, Any]) -> list[str]:
+    names = {name for name in base["rule_findings"] if name not in delta_rules and delta.get(name, 0) is not None}
+    names.update(name for name, found in delta_rules.items() if found)
+    return sorted(names)
+
+
+def _sum_closure(ids: set[str], base: dict[str, Any], extra: dict[str, list[Any]]) -> set[str]:
     """`ids` and every claim that adds any of them up, at any depth: a changed part can change a total."""
     totals_of: dict[str, list[str]] = {}
-    for cid, claim in claims.items():
-        for part in claim[3]:
-            totals_of.setdefault(part, []).append(cid)
+    rows = zip(base["r_id"], base["r_claim"])
+    more = ((f[1], f[8]) for facts in extra.values() for f in facts)
+    for rows_ in (rows, more):
+        for cid, claim in rows_:
+            if claim is not None and claim[3]:
+                for part in claim[3]:
+                    totals_of.setdefault(part, []).append(cid)
     grown, stack = set(ids), list(ids)
     while stack:
         for total in totals_of.get(stack.pop(), ()):
@@ -419,58 +718,3 @@ def _sum_closure(ids: set[str], claims: dict[str, Any]) -> set[str]:
                 grown.add(total)
                 stack.append(total)
     return grown
-
-
-def _merge(rows: list[Any], old: Table, kept: dict[str, int]) -> Table:
-    """The new table: fresh files' facts as they were read, kept files' rows copied from the old table."""
-    rows_of: dict[int, list[int]] = {}
-    for row, number in enumerate(old.r_file):
-        rows_of.setdefault(number, []).append(row)
-    deps_of: dict[int, list[str]] = {}
-    for number, rid in zip(old.d_file, old.d_id):
-        deps_of.setdefault(number, []).append(rid)
-    ev_of: dict[int, list[str]] = {}
-    for number, path in zip(old.e_file, old.e_path):
-        ev_of.setdefault(number, []).append(path)
-    table = Table()
-    for number, (name, size, mtime, sha, count, blob, facts, parsed, ruled) in enumerate(rows):
-        table.names.append(name)
-        table.sizes.append(size)
-        table.mtimes.append(mtime)
-        table.shas.append(sha)
-        table.docs.append(count)
-        table.blobs.append(blob)
-        if parsed:
-            table.parse_findings[name] = parsed
-        if ruled:
-            table.rule_findings[name] = ruled
-        if facts is None:  # kept: copy its rows
-            i = kept[name]
-            for row in rows_of.get(i, ()):
-                table.r_id.append(old.r_id[row])
-                table.r_kind.append(old.r_kind[row])
-                table.r_file.append(number)
-                table.r_index.append(old.r_index[row])
-                table.r_line.append(old.r_line[row])
-                table.r_claim.append(old.r_claim[row])
-            deps, evidence = deps_of.get(i, []), ev_of.get(i, [])
-        else:
-            deps_set: set[str] = set()
-            evidence = []
-            for f in facts:
-                table.r_id.append(f[1])
-                table.r_kind.append(f[0])
-                table.r_file.append(number)
-                table.r_index.append(f[3])
-                table.r_line.append(f[4])
-                table.r_claim.append(f[8])
-                deps_set.update(ref for _, ref, _ in f[6])
-                if f[8] is not None:
-                    deps_set.update(f[8][3])
-                evidence.extend(path for _, path, _ in f[9])
-            deps = sorted(deps_set)
-        table.d_file.extend([number] * len(deps))
-        table.d_id.extend(deps)
-        table.e_file.extend([number] * len(evidence))
-        table.e_path.extend(evidence)
-    return table

@@ -198,3 +198,12 @@ def test_loading_on_two_cores_gives_the_same_ledger(messy: LedgerDir) -> None:
     assert [(e.file, e.record) for e in one.entries] == [(e.file, e.record) for e in two.entries]
     assert sorted(found_one) == sorted(found_two)
     assert [(f.kind, f.a.id) for f in crosscheck(one).findings] == [(f.kind, f.a.id) for f in crosscheck(two).findings]
+
+
+@pytest.mark.parametrize("part", ["base.bin", "blobs.bin", "check.bin", "listing.bin"])
+def test_a_missing_part_of_the_cache_after_a_change(messy: LedgerDir, part: str) -> None:
+    checker.check(messy.root)
+    (messy.root / STATE_DIR / "cache" / part).unlink()
+    messy.record("orgs/pgo.yaml", "kind: org\nid: pgo-renamed\nname: Prosecutor General's Office\n")
+    assert checker.check(messy.root).findings == findings_of(messy.root)
+    assert checker.check(messy.root).findings == findings_of(messy.root)
