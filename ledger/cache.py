@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import marshal
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -36,18 +37,31 @@ def state_dir(root: Path) -> Path:
 
 
 def fingerprint() -> str:
-    """The tool's own version: its code and the versions of the libraries that read and validate records."""
-    from importlib.metadata import PackageNotFoundError, version
+    """The tool's own version: its code, and the installed versions of the libraries that read and validate
+    records (found by their dist-info folders' names, which is much cheaper than importlib.metadata)."""
+    import importlib.util
 
     digest = hashlib.sha256()
     package = Path(__file__).parent
     for source in sorted(package.glob("*.py")):
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
-    for dist in ("pydantic", "pydantic-core", "PyYAML", "ruamel.yaml"):
-        try:
-            digest.update(f"{dist}={version(dist)}".encode())
-        except PackageNotFoundError:
-            digest.update(dist.encode())
+    listed: dict[Path, list[str]] = {}
+    for module, dist in (("pydantic", "pydantic-"), ("pydantic_core", "pydantic_core-"), ("yaml", "PyYAML-"),
+                         ("ruamel", "ruamel.yaml-")):
+        spec = importlib.util.find_spec(module)
+        locations = list(spec.submodule_search_locations or []) if spec is not None else []
+        if not locations:
+            digest.update(b"missing " + module.encode())
+            continue
+        folder = Path(locations[0]).parent  # site-packages
+        if folder not in listed:
+            try:
+                listed[folder] = sorted(os.listdir(folder))
+            except OSError:
+                listed[folder] = []
+        found = [name for name in listed[folder] if name.lower().startswith(dist.lower()) and
+                 name.endswith(".dist-info")]
+        digest.update(f"{module}:{found}".encode())
     return digest.hexdigest()
 
 
@@ -113,13 +127,13 @@ def load_base(root: Path, state: dict[str, Any]) -> Any:
 
 
 def load_listing(root: Path, state: dict[str, Any]) -> Any:
-    """The listing the last run took (names, sizes, mtimes), or None."""
+    """The listing the last run took (the digest of the names, the sizes, the mtimes), or None."""
     read = _read(_folder(root) / LISTING_NAME)
     if read is None or read[0] != state.get("listing") or not isinstance(read[1], list) or len(read[1]) != 3:
         return None
-    names, sizes, mtimes = read[1]
-    if not (isinstance(names, list) and isinstance(sizes, bytes) and isinstance(mtimes, bytes)
-            and len(sizes) == len(mtimes) == 8 * len(names)):
+    names_digest, sizes, mtimes = read[1]
+    if not (isinstance(names_digest, bytes) and isinstance(sizes, bytes) and isinstance(mtimes, bytes)
+            and len(sizes) == len(mtimes) and len(sizes) % 8 == 0):
         return None
     return read[1]
 

@@ -52,17 +52,19 @@ class Listing:
     mtimes: array
 
     def digest(self) -> bytes:
-        text = "\0".join(self.names).encode("utf-8", "surrogateescape")
-        return hashlib.sha256(text + b"\1" + self.sizes.tobytes() + self.mtimes.tobytes()).digest()
+        return hashlib.sha256(self.names_digest() + self.sizes.tobytes() + self.mtimes.tobytes()).digest()
 
     def sorted(self) -> list[tuple[str, int, int]]:
         return sorted(zip(self.names, self.sizes, self.mtimes))
 
+    def names_digest(self) -> bytes:
+        return hashlib.sha256("\0".join(self.names).encode("utf-8", "surrogateescape")).digest()
+
     def differences(self, last: Listing, racy: int) -> list[int] | None:
         """The positions whose size or mtime differ from `last` or whose mtime is too recent to trust, when
         both list the same files in the same order; None when they do not. Compared a block at a time, at
-        C speed: most blocks are the same."""
-        if self.names != last.names:
+        C speed: most blocks are the same. (`last.names` may be left empty when the digests match.)"""
+        if len(self.sizes) != len(last.sizes):
             return None
         out: list[int] = []
         block = 2048
@@ -222,27 +224,56 @@ def read_files(root: Path, names: list[str], jobs: int, progress: Progress | Non
 # the delta holds the files read or gone since. When the delta grows, a new base is written.
 
 BASE_COLUMNS = ("names", "sizes", "mtimes", "shas", "docs", "offsets", "starts", "d_starts", "e_starts",
-                "r_id", "r_kind", "r_index", "r_line", "r_claim", "d_id", "e_path", "parse_findings",
+                "r_id", "r_kind", "r_index", "r_line", "claims", "d_id", "e_path", "parse_findings",
                 "rule_findings", "blobs_sha")
+_INT_COLUMNS = ("sizes", "mtimes", "docs", "offsets", "starts", "d_starts", "e_starts", "r_index", "r_line")
+_KIND_CODES = {"person": "p", "org": "o", "event": "e", "testimony": "t", "statement": "s", "document": "d",
+               "claim": "c"}
+_CODE_KINDS = {code: kind for kind, code in _KIND_CODES.items()}
 
 
 def _empty_base() -> dict[str, Any]:
-    base: dict[str, Any] = {name: [] for name in BASE_COLUMNS}
-    base["starts"], base["d_starts"], base["e_starts"], base["offsets"] = [0], [0], [0], [0]
-    base["parse_findings"], base["rule_findings"], base["blobs_sha"] = {}, {}, b""
+    base: dict[str, Any] = {name: array("q") for name in _INT_COLUMNS}
+    for name in ("starts", "d_starts", "e_starts", "offsets"):
+        base[name].append(0)
+    base.update(names=[], shas=b"", r_id=[], r_kind=[], claims={}, d_id=[], e_path=[], parse_findings={},
+                rule_findings={}, blobs_sha=b"")
     return base
 
 
-def _valid_base(base: Any) -> bool:
-    if not isinstance(base, dict) or set(base) != set(BASE_COLUMNS):
-        return False
-    files = len(base["names"])
-    rows = len(base["r_id"])
-    return (all(len(base[c]) == files for c in ("sizes", "mtimes", "shas", "docs"))
-            and all(len(base[c]) == files + 1 for c in ("starts", "d_starts", "e_starts", "offsets"))
-            and all(len(base[c]) == rows for c in ("r_kind", "r_index", "r_line", "r_claim"))
-            and base["starts"][-1] == rows and base["d_starts"][-1] == len(base["d_id"])
-            and base["e_starts"][-1] == len(base["e_path"]))
+def pack_base(base: dict[str, Any]) -> dict[str, Any]:
+    """The base as marshal stores it cheaply: integer columns as bytes, kinds as one letter each."""
+    packed = dict(base)
+    for name in _INT_COLUMNS:
+        packed[name] = base[name].tobytes()
+    packed["r_kind"] = "".join(_KIND_CODES.get(k, "?") for k in base["r_kind"])
+    packed["claims"] = (array("q", base["claims"]).tobytes(), list(base["claims"].values()))
+    return packed
+
+
+def unpack_base(packed: Any) -> dict[str, Any] | None:
+    """A base from what `pack_base` stored, or None when it is not one."""
+    if not isinstance(packed, dict) or set(packed) != set(BASE_COLUMNS):
+        return None
+    try:
+        base = dict(packed)
+        for name in _INT_COLUMNS:
+            column = array("q")
+            column.frombytes(packed[name])
+            base[name] = column
+        base["r_kind"] = [_CODE_KINDS[c] for c in packed["r_kind"]]
+        rows = array("q")
+        rows.frombytes(packed["claims"][0])
+        base["claims"] = dict(zip(rows, packed["claims"][1]))
+    except (TypeError, ValueError, KeyError, IndexError):
+        return None
+    files, rows_ = len(base["names"]), len(base["r_id"])
+    valid = (all(len(base[c]) == files for c in ("sizes", "mtimes", "docs")) and len(base["shas"]) == 32 * files
+             and all(len(base[c]) == files + 1 for c in ("starts", "d_starts", "e_starts", "offsets"))
+             and all(len(base[c]) == rows_ for c in ("r_kind", "r_index", "r_line"))
+             and base["starts"][-1] == rows_ and base["d_starts"][-1] == len(base["d_id"])
+             and base["e_starts"][-1] == len(base["e_path"]) and all(0 <= r < rows_ for r in base["claims"]))
+    return base if valid else None
 
 
 def _deps(facts: list[Any]) -> list[str]:
@@ -266,11 +297,12 @@ def _build_base(files: list[tuple[str, int, int, str, int, bytes, list[Any] | No
     base = _empty_base()
     old_number = {name: i for i, name in enumerate(old["names"])}
     blobs: list[bytes] = []
+    shas: list[bytes] = []
     for name, size, mtime, sha, docs, blob, facts, parsed, ruled in files:
         base["names"].append(name)
         base["sizes"].append(size)
         base["mtimes"].append(mtime)
-        base["shas"].append(sha)
+        shas.append(bytes.fromhex(sha) if sha else bytes(32))
         base["docs"].append(docs)
         blobs.append(blob)
         base["offsets"].append(base["offsets"][-1] + len(blob))
@@ -278,26 +310,36 @@ def _build_base(files: list[tuple[str, int, int, str, int, bytes, list[Any] | No
             base["parse_findings"][name] = parsed
         if ruled:
             base["rule_findings"][name] = ruled
+        first_row = len(base["r_id"])
         if facts is None:
             i = old_number[name]
             a, b = old["starts"][i], old["starts"][i + 1]
-            for column in ("r_id", "r_kind", "r_index", "r_line", "r_claim"):
+            for column in ("r_id", "r_kind", "r_index", "r_line"):
                 base[column].extend(old[column][a:b])
+            for row in range(a, b):
+                if row in old["claims"]:
+                    base["claims"][first_row + row - a] = old["claims"][row]
             base["d_id"].extend(old["d_id"][old["d_starts"][i]:old["d_starts"][i + 1]])
             base["e_path"].extend(old["e_path"][old["e_starts"][i]:old["e_starts"][i + 1]])
         else:
             for f in facts:
+                if f[8] is not None:
+                    base["claims"][len(base["r_id"])] = f[8]
                 base["r_id"].append(f[1])
                 base["r_kind"].append(f[0])
                 base["r_index"].append(f[3])
                 base["r_line"].append(f[4])
-                base["r_claim"].append(f[8])
             base["d_id"].extend(_deps(facts))
             base["e_path"].extend(_evidence(facts))
         base["starts"].append(len(base["r_id"]))
         base["d_starts"].append(len(base["d_id"]))
         base["e_starts"].append(len(base["e_path"]))
+    base["shas"] = b"".join(shas)
     return base, b"".join(blobs)
+
+
+def _base_sha(base: dict[str, Any], i: int) -> str:
+    return base["shas"][32 * i:32 * i + 32].hex()  # type: ignore[no-any-return]
 
 
 class Index(Mapping[str, Any]):
@@ -354,7 +396,7 @@ class Index(Mapping[str, Any]):
         if rid in self.extra:
             return self.extra[rid][1][8]
         row = self.row.get(rid)
-        return None if row is None else self.base["r_claim"][row]
+        return None if row is None else self.base["claims"].get(row)
 
 
 def _file_of_row(starts: list[int]) -> Callable[[int], int]:
@@ -450,8 +492,8 @@ def check(root: Path, use_cache: bool = True, jobs: int | None = None,
             and state.get("config") == config_key and evidence_same
             and state.get("schemas", (None,))[0] == schemas_signature):
         return CheckResult([_finding(t) for t in state["result"]], state["records"], len(listing))
-    base = cache_store.load_base(root, state) if state is not None else None
-    if base is None or not _valid_base(base):
+    base = unpack_base(cache_store.load_base(root, state)) if state is not None else None
+    if base is None:
         state, base = None, _empty_base()
     try:
         return _check_changes(root, listing, base, state, config_key, schemas_signature, digest, use_cache, jobs,
@@ -476,8 +518,9 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
     racy = written - cache_store.RACY_NS
     stats: dict[str, tuple[int, int]] = {}  # of the files that may have changed
     last = cache_store.load_listing(root, state) if state else None
-    positions = listing.differences(Listing(last[0], array("q", last[1]), array("q", last[2])), racy) \
-        if last is not None else None
+    positions = None
+    if last is not None and last[0] == listing.names_digest():
+        positions = listing.differences(Listing([], array("q", last[1]), array("q", last[2])), racy)
     if positions is not None:  # the same files as last time: only those whose stat changed are suspects
         for i in positions:
             stats[listing.names[i]] = (listing.sizes[i], listing.mtimes[i])
@@ -498,7 +541,7 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
     def seen_sha(name: str) -> str | None:
         if name in delta:
             return delta[name][2] if delta[name] is not None else None
-        return base["shas"][number_of[name]] if name in number_of else None
+        return _base_sha(base, number_of[name]) if name in number_of else None
 
     to_read: list[str] = []
     touched: dict[str, Any] = {}  # same content, new stat: recorded so that the next run trusts the stat
@@ -557,7 +600,7 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
             delta[name] = (size, mtime, *delta[name][2:])
         else:
             i = number_of[name]
-            delta[name] = (size, mtime, base["shas"][i], base["docs"][i], base_blob(i),
+            delta[name] = (size, mtime, _base_sha(base, i), base["docs"][i], base_blob(i),
                            base["parse_findings"].get(name, []))
     for name, (sha, count, parsed, facts, blob) in fresh.items():
         delta[name] = (*stats[name], sha, count, blob, parsed)
@@ -651,7 +694,7 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
         + sum(len(v) for v in extra.values())
 
     if use_cache:
-        scanned = [listing.names, listing.sizes.tobytes(), listing.mtimes.tobytes()]
+        scanned = [listing.names_digest(), listing.sizes.tobytes(), listing.mtimes.tobytes()]
         evidence: dict[str, Any] = {}
         uses_all = [*base["e_path"], *(path for facts in extra.values() for path in _evidence(facts))]
         for path in uses_all:
@@ -675,17 +718,17 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
                     files.append((name, size, mtime, sha, count, blob, extra[name], parsed, ruled))
                 else:
                     i = number_of[name]
-                    files.append((name, size, mtime, base["shas"][i], base["docs"][i], base_blob(i), None,
+                    files.append((name, size, mtime, _base_sha(base, i), base["docs"][i], base_blob(i), None,
                                   base["parse_findings"].get(name, []), ruled))
             new_base, new_blobs = _build_base(files, base)
-            cache_store.save(root, {**new_state, "delta": {}, "delta_rules": {}}, new_base, new_blobs,
+            cache_store.save(root, {**new_state, "delta": {}, "delta_rules": {}}, pack_base(new_base), new_blobs,
                              listing=scanned)
         elif state is not None:
             cache_store.save(root, {**new_state, "base": state["base"], "delta": delta, "delta_rules": delta_rules},
                              listing=scanned)
         else:
-            cache_store.save(root, {**new_state, "delta": delta, "delta_rules": delta_rules}, _empty_base(), b"",
-                             listing=scanned)
+            cache_store.save(root, {**new_state, "delta": delta, "delta_rules": delta_rules},
+                             pack_base(_empty_base()), b"", listing=scanned)
     return CheckResult(findings, records, len(listing))
 
 
@@ -704,7 +747,7 @@ def _rule_findings_view(base: dict[str, Any], delta_rules: dict[str, Any], delta
 def _sum_closure(ids: set[str], base: dict[str, Any], extra: dict[str, list[Any]]) -> set[str]:
     """`ids` and every claim that adds any of them up, at any depth: a changed part can change a total."""
     totals_of: dict[str, list[str]] = {}
-    rows = zip(base["r_id"], base["r_claim"])
+    rows = ((base["r_id"][row], claim) for row, claim in base["claims"].items())
     more = ((f[1], f[8]) for facts in extra.values() for f in facts)
     for rows_ in (rows, more):
         for cid, claim in rows_:

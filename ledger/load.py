@@ -74,6 +74,11 @@ def read_config(root: Path) -> tuple[LedgerConfig | None, Document | None, list[
         raw = (root / CONFIG_NAME).read_bytes()
     except OSError as e:
         return None, None, [Finding(CONFIG_NAME, 0, 0, "ledger-config", f"cannot read {CONFIG_NAME}: {e.strerror}")]
+    fast = fast_parse(raw, CONFIG_NAME)
+    if fast is not None and len(fast.documents) == 1:
+        config, errors = validate_config(fast.documents[0], CONFIG_NAME)
+        if not errors:  # a valid ledger.yaml needs no positions until a rule points into it
+            return config, fast.documents[0], []
     parsed = parse_bytes(raw, CONFIG_NAME)
     findings = [
         Finding(f.file, f.line, f.column, "ledger-config", f"{CONFIG_NAME} is empty; it needs at least `ledger: 1`")
