@@ -374,6 +374,9 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
             log(f"    {'jsonschema':<10} {whole.seconds:8.2f} s {whole.maxrss_kib / 1024:8.1f} MiB "
                 f"({len(runs) - 1} command lines in {len(batches)} parallel processes){status}")
         one("floor", [PYTHON, FLOOR, folder])
+    comparison = compare_step(folder)
+    log(f"    comparison step: {comparison['claims']} claims in {comparison['seconds']:.2f} s "
+        f"({comparison['microseconds_per_claim']:.1f} µs a claim)")
 
     labels = {
         "cold": "ledger check (cold: no cache)",
@@ -427,8 +430,33 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
         "cold_check_summary": summary,
         "measures": {k: {**asdict(m), "ok": m.ok} for k, m in measures.items()},
         "derived": derived,
+        "comparison_step": comparison,
         "problems": problems,
     }
+
+
+COMPARE = """
+import json, sys, time
+from pathlib import Path
+from ledger.crosscheck import crosscheck
+from ledger.load import load_ledger
+ledger, _ = load_ledger(Path(sys.argv[1]))
+best = None
+for _ in range(3):
+    start = time.perf_counter()
+    report = crosscheck(ledger)
+    elapsed = time.perf_counter() - start
+    best = elapsed if best is None else min(best, elapsed)
+print(json.dumps({"claims": len(report.claims), "findings": len(report.findings), "seconds": best}))
+"""
+
+
+def compare_step(folder: Path) -> dict[str, object]:
+    """The `diff-figures` comparison step alone (claims in, findings out), best of 3, on a loaded ledger."""
+    done = subprocess.run([str(PYTHON), "-c", COMPARE, str(folder)], capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout)
+    result["microseconds_per_claim"] = result["seconds"] / max(result["claims"], 1) * 1e6
+    return result
 
 
 def help_versus_import() -> dict[str, object]:
@@ -560,6 +588,9 @@ def render_text(results: dict[str, object]) -> str:
         parts.append(text_table(table_rows(r)))
         for label, value in derived_lines(r["derived"]):
             parts.append(f"  {label:<34} {value}")
+        c = r["comparison_step"]
+        parts.append(f"  {'comparison step (diff-figures)':<34} {c['claims']:,} claims in {c['seconds']:.3f} s, "
+                     f"{c['microseconds_per_claim']:.1f} µs a claim")
         for p in r["problems"]:
             parts.append(f"  PROBLEM: {p}")
     s = results["startup"]  # type: ignore[index]
@@ -590,6 +621,9 @@ def render_md(results: dict[str, object]) -> str:
         out += [f"## {r['records']:,} records ({r['files']:,} files, {r['bytes'] / 1e6:,.1f} MB, one record per file)",
                 "", md_table(table_rows(r)), "", "| figure | value |", "|---|---:|"]
         out += [f"| {label} | {value} |" for label, value in derived_lines(r["derived"])]
+        c = r["comparison_step"]
+        out.append(f"| diff-figures comparison step alone | {c['claims']:,} claims in {c['seconds']:.3f} s, "
+                   f"{c['microseconds_per_claim']:.1f} µs a claim |")
         if r["problems"]:
             out += ["", *[f"- **Problem:** {p}" for p in r["problems"]]]
         if r["cold_check_summary"]:
