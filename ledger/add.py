@@ -291,9 +291,22 @@ class Added:
     ledger: Ledger  # as it was before the record was added
 
 
-def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = False) -> Added:
+def read_identity(text: str, source: str) -> dict[str, Any]:
+    """A real identity given as YAML (`name:` and any other details), for sealing; errors never quote it."""
+    parsed = parse_text(text, source)
+    if parsed.findings or len(parsed.documents) != 1 or not isinstance(parsed.documents[0].data, dict):
+        raise AddError([f"{source}: expected one YAML mapping with `name:` and any other details"])
+    identity = {str(k): v for k, v in parsed.documents[0].data.items()}
+    if not isinstance(identity.get("name"), str) or not identity["name"].strip():
+        raise AddError([f"{source}: the identity needs a `name` (text)"])
+    return identity
+
+
+def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = False,
+               identity: dict[str, Any] | None = None) -> Added:
     """Check a draft against the ledger and write it as a new file; raise AddError, writing nothing, when it
-    cannot be added. An `id` left out is generated."""
+    cannot be added. An `id` left out is generated. A protected person's `identity` is sealed, in memory,
+    for the recipients ledger.yaml lists, bound to the record's id."""
     if kind not in MODELS:
         raise AddError([f"unknown kind `{kind}`; one of {', '.join(MODELS)}"])
     missing = required_missing(MODELS[kind], data)
@@ -304,6 +317,15 @@ def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = Fals
         draft = dict(data)
         if not draft.get("id"):
             draft["id"] = suggest_id(ledger, kind, draft)
+        if identity is not None:
+            from .identity import IdentityError, seal
+
+            if ledger.config is None:
+                raise AddError(["ledger.yaml is not valid: run `ledger check`"])
+            try:
+                draft["identity"] = seal(identity, str(draft["id"]), list(ledger.config.recipients.values()))
+            except IdentityError as e:
+                raise AddError([str(e)]) from None
         checked = check_draft(ledger, kind, draft)
         if checked.record is None:
             raise AddError(checked.problems)

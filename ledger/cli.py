@@ -33,6 +33,13 @@ LedgerOption = Annotated[
 ]
 
 
+IdentityOption = Annotated[
+    Optional[Path],
+    typer.Option("--identity", "-i", help="Your age key file (default: $LEDGER_IDENTITY, else the one "
+                 "`ledger keys init` made).", show_default=False),
+]
+
+
 class CheckFormat(str, Enum):
     text = "text"
     json = "json"
@@ -79,18 +86,40 @@ def check(
                                            ".ledger/cache/ untouched.")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Processes that read files (default: "
                                                 "both cores for large ledgers).", show_default=False)] = None,
+    identity: IdentityOption = None,
+    history: Annotated[bool, typer.Option("--history", help="With a key: search every commit of the git history "
+                                          "for real names too.")] = False,
 ) -> None:
     """Validate every record, reference, vocabulary entry, sum, evidence hash and schema.
+
+    With a key (--identity, $LEDGER_IDENTITY, or the one `ledger keys init` made), also decrypt every
+    protected identity in memory and search the ledger for the real names: a hit names the file, the
+    line and the pseudonym, never the name.
 
     Exit 0 when clean, 1 when there are findings, 2 for usage errors or when no ledger is found.
     """
     from .checker import check as run_check
+    from .findings import sort_findings
     from .report import relocate, render_github, render_json, render_text
 
     root = _root(ledger)
+    keys = _keys(identity, required=history)
     with _progress(enabled=output is CheckFormat.text) as progress:
         result = run_check(root, use_cache=not no_cache, jobs=jobs, progress=progress)
-    findings = relocate(result.findings, root, Path.cwd())
+    found = result.findings
+    note = ""
+    if keys is not None:
+        from .leaks import leak_findings, mask_findings
+
+        leaks, secrets = leak_findings(root, keys, history=history)
+        found = sort_findings(mask_findings(found, secrets) + leaks)
+        checked = len(secrets)
+        del secrets
+        note = f"; {checked} protected {'identity' if checked == 1 else 'identities'} checked for leaks" \
+            if checked else ""
+    elif _has_recipients(root):
+        note = "; leak check skipped: no key (--identity FILE or $LEDGER_IDENTITY)"
+    findings = relocate(found, root, Path.cwd())
     errors = sum(1 for f in findings if f.severity == "error")
     if output is CheckFormat.json:
         typer.echo(render_json(findings))
@@ -99,14 +128,41 @@ def check(
             typer.echo(render_github(findings))
     else:
         records = f"{result.records} records in {result.files} files"
-        if findings:
-            files = len({f.file for f in findings})
+        if errors:
+            files = len({f.file for f in findings if f.severity == "error"})
             noun = "error" if errors == 1 else "errors"
-            summary = f"✗ {errors} {noun} in {files} {'file' if files == 1 else 'files'} ({records} read)"
+            summary = f"✗ {errors} {noun} in {files} {'file' if files == 1 else 'files'} ({records} read{note})"
         else:
-            summary = f"✓ {records}: no findings"
+            summary = f"✓ {records}: no {'errors' if findings else 'findings'}{note}"
         render_text(findings, _console(), summary)
     raise typer.Exit(EXIT_FINDINGS if errors else 0)
+
+
+def _keys(option: Optional[Path], required: bool = False) -> Optional[list]:  # type: ignore[type-arg]
+    """The user's age identities, or None when there is no key; a key that cannot be read is a usage error."""
+    from .identity import IdentityError, identity_path, load_identities
+
+    path = identity_path(option)
+    if path is None:
+        if required:
+            typer.echo("ledger: this needs your key: pass --identity FILE or set $LEDGER_IDENTITY "
+                       "(`ledger keys init` makes one)", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        return None
+    try:
+        return load_identities(path)
+    except IdentityError as e:
+        typer.echo(f"ledger: {e}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _has_recipients(root: Path) -> bool:
+    """True when ledger.yaml lists recipients: the ledger keeps sealed identities."""
+    try:
+        text = (root / "ledger.yaml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return any(line.startswith("recipients:") for line in text.splitlines())
 
 
 @contextlib.contextmanager
@@ -264,7 +320,11 @@ def add(
     edit: Annotated[bool, typer.Option("--edit", help="Write the record in $EDITOR, from a commented "
                                        "template.")] = False,
     protected: Annotated[bool, typer.Option("--protected", help="A protected person: asked for a pseudonym, never "
-                                            "a real name.")] = False,
+                                            "a real name; the real identity is encrypted.")] = False,
+    identity_from: Annotated[Optional[str], typer.Option("--identity-from", help="With --protected: read the real "
+                                                         "identity as YAML (name: and any other details) from "
+                                                         "FILE, or - for standard input; it is encrypted in "
+                                                         "memory.", show_default=False)] = None,
     interactive: Annotated[Optional[bool], typer.Option("--interactive/--no-interactive", help="Ask for fields "
                                                         "(default: when standard input is a terminal and no "
                                                         "--set or --from is given).", show_default=False)] = None,
@@ -277,13 +337,22 @@ def add(
     reference) and written to records/<kind plural>/<id>.yaml, atomically, never over another file.
     An id left out is made from the date and the main subject.
     """
-    from .add import AddError, add_record, apply_assignment, read_draft, required_missing, summary
+    from .add import AddError, add_record, apply_assignment, read_draft, read_identity, required_missing, summary
     from .models import MODELS
 
     root = _root(ledger)
     model = MODELS[kind.value]
     data: dict = {}
+    identity: Optional[dict] = None
     try:
+        if identity_from is not None:
+            if not protected:
+                raise AddError(["--identity-from is for `ledger add person --protected`"])
+            if identity_from == "-" and from_file == "-":
+                raise AddError(["--from - and --identity-from - cannot both read standard input"])
+            raw = sys.stdin.read() if identity_from == "-" else Path(identity_from).read_text(encoding="utf-8")
+            identity = read_identity(raw, "the identity")
+            del raw
         if from_file is not None:
             text = sys.stdin.read() if from_file == "-" else Path(from_file).read_text(encoding="utf-8")
             data = read_draft(text, from_file)
@@ -295,10 +364,14 @@ def add(
             if kind.value != "person":
                 raise AddError(["--protected is for `ledger add person`"])
             if data.get("name") is not None:
-                raise AddError(["a protected person has no `name`: give a `pseudonym` only"])
+                raise AddError(["a protected person has no `name`: give a `pseudonym` only (the real name goes "
+                                "into the encrypted identity)"])
+            if data.get("identity") is not None:
+                raise AddError(["`identity` cannot be set by hand: it is sealed by the tool"])
             data["protected"] = True
     except (AddError, OSError, UnicodeDecodeError) as e:
-        problems = e.problems if isinstance(e, AddError) else [f"cannot read {from_file}: {e}"]
+        problems = e.problems if isinstance(e, AddError) else [f"cannot read {from_file or identity_from}: "
+                                                               f"{getattr(e, 'strerror', None) or 'not UTF-8'}"]
         raise _fail(problems, EXIT_USAGE) from None
     if interactive is None:
         interactive = sys.stdin.isatty() and not assignments and from_file is None and not edit
@@ -319,11 +392,15 @@ def add(
         if data is None:
             typer.echo("ledger add: nothing was written", err=True)
             raise typer.Exit(EXIT_USAGE)
+    if protected and identity is None and sys.stdin.isatty() and (interactive or edit):
+        from .prompts import ask_identity
+
+        identity = ask_identity(_console(stderr=True))
     missing = required_missing(model, data)
     if missing:
         raise _fail([f"missing required field `{m}`" for m in missing], EXIT_USAGE)
     try:
-        added = add_record(root, kind.value, data, dry_run=dry_run)
+        added = add_record(root, kind.value, data, dry_run=dry_run, identity=identity)
     except AddError as e:
         raise _fail(e.problems, EXIT_FINDINGS) from None
     shown = added.path.relative_to(root).as_posix()
@@ -332,6 +409,127 @@ def add(
         typer.echo(f"(dry run: {shown} was not written)", err=True)
         return
     typer.echo(f"wrote {shown}: {summary(added.ledger, added.record)}")
+
+
+keys_app = typer.Typer(help="Keys for protected identities: yours, and the team's recipients in ledger.yaml.",
+                       no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(keys_app, name="keys")
+
+
+def _identity_failure(e: Exception) -> typer.Exit:
+    typer.echo(f"ledger: {e}", err=True)
+    return typer.Exit(EXIT_FINDINGS)
+
+
+@keys_app.command("init")
+def keys_init(identity: IdentityOption = None) -> None:
+    """Create your age key, outside any repository, readable by you only, and print its public recipient."""
+    from .identity import IdentityError, default_identity_path, init_identity
+
+    path = identity or default_identity_path()
+    try:
+        recipient = init_identity(path)
+    except (IdentityError, OSError) as e:
+        raise _identity_failure(e) from None
+    typer.echo(f"created {path} (keep it safe: without it you cannot read identities; never commit it)")
+    typer.echo(f"your public recipient: {recipient}")
+    typer.echo(f"next, in the ledger: ledger keys add YOUR-NAME {recipient}")
+
+
+@keys_app.command("add")
+def keys_add(
+    name: Annotated[str, typer.Argument(help="A neutral label for the key's holder: no personal data.")],
+    recipient: Annotated[str, typer.Argument(help="Their age public key (age1…), from `ledger keys init`.")],
+    ledger: LedgerOption = None,
+) -> None:
+    """List a recipient in ledger.yaml. Identities sealed before must be re-sealed: `ledger keys rotate`."""
+    from .identity import IdentityError
+    from .keyring import set_recipient
+
+    root = _root(ledger)
+    try:
+        set_recipient(root, name, recipient)
+    except IdentityError as e:
+        raise _identity_failure(e) from None
+    typer.echo(f"added `{name}` to the recipients in ledger.yaml; run `ledger keys rotate` so that they can "
+               "read the identities sealed before")
+
+
+@keys_app.command("remove")
+def keys_remove(
+    name: Annotated[str, typer.Argument(help="The recipient's label in ledger.yaml.")],
+    ledger: LedgerOption = None,
+) -> None:
+    """Take a recipient out of ledger.yaml; then `ledger keys rotate` so that new ciphertexts exclude them."""
+    from .identity import IdentityError
+    from .keyring import set_recipient
+
+    root = _root(ledger)
+    try:
+        set_recipient(root, name, None)
+    except IdentityError as e:
+        raise _identity_failure(e) from None
+    typer.echo(f"removed `{name}` from ledger.yaml; now run `ledger keys rotate` (and read the README on "
+               "what rotation cannot undo)")
+
+
+@keys_app.command("list")
+def keys_list(ledger: LedgerOption = None) -> None:
+    """The recipients ledger.yaml lists."""
+    from .identity import IdentityError
+    from .keyring import recipients
+
+    try:
+        for name, recipient in recipients(_root(ledger)).items():
+            typer.echo(f"{name}\t{recipient}")
+    except IdentityError as e:
+        raise _identity_failure(e) from None
+
+
+@keys_app.command("rotate")
+def keys_rotate(ledger: LedgerOption = None, identity: IdentityOption = None) -> None:
+    """Re-encrypt every protected identity for the recipients ledger.yaml lists now."""
+    from .identity import IdentityError
+    from .keyring import rotate
+
+    root = _root(ledger)
+    keys = _keys(identity, required=True)
+    try:
+        done = rotate(root, keys or [])
+    except IdentityError as e:
+        raise _identity_failure(e) from None
+    typer.echo(f"re-encrypted {len(done)} {'identity' if len(done) == 1 else 'identities'} for the current "
+               "recipients; commit the records")
+
+
+@app.command()
+def reveal(
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="The protected person's id.")],
+    ledger: LedgerOption = None,
+    identity: IdentityOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Write to a pipe or a file too: the identity leaves "
+                                        "your screen.")] = False,
+) -> None:
+    """Show a protected person's real identity, decrypted with your key: on the terminal only."""
+    from .identity import IdentityError, unseal
+    from .keyring import sealed_identities
+
+    root = _root(ledger)
+    if not sys.stdout.isatty() and not force:
+        typer.echo("ledger reveal: standard output is not a terminal; refusing to write an identity to a pipe or "
+                   "a file (--force to do it anyway)", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    keys = _keys(identity, required=True)
+    match = [item for item in sealed_identities(root) if item.record_id == record_id]
+    if not match:
+        typer.echo(f"ledger reveal: no protected person `{record_id}` with a sealed identity", err=True)
+        raise typer.Exit(EXIT_FINDINGS)
+    try:
+        revealed = unseal(match[0].armored, record_id, keys or [])
+    except IdentityError as e:
+        raise _identity_failure(f"`{record_id}`: the identity {e}") from None
+    for key, value in revealed.items():
+        typer.echo(f"{key}: {value}")
 
 
 def main() -> None:

@@ -41,6 +41,9 @@ CODES: dict[str, str] = {
     "bad-path": "a document's file path is absolute or leaves the ledger",
     "schema-stale": "schemas/ differs from what the models generate",
     "ledger-config": "ledger.yaml is missing or unusable",
+    "identity-leak": "a protected person's real name appears in plaintext",
+    "identity-unreadable": "a sealed identity that this key cannot decrypt, or that was copied from another record",
+    "identity-leak-skipped": "the leak check could not search where it was asked to",
     "internal-error": "ledger failed on this file; please report it",
 }
 

@@ -27,6 +27,7 @@ from .figures import (
     parse_period,
     parse_value,
 )
+from .identity import RECIPIENT_PATTERN
 
 FORMAT_VERSION = 1
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,79}$"
@@ -103,6 +104,14 @@ ValueField = Annotated[
 LangCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", description="BCP 47: ru, kk, en")]
 Url = Annotated[str, Field(pattern=r"^https?://\S+$", description="an http(s) address")]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$", description="hex sha256 of the file (`sha256sum FILE`)")]
+
+SealedIdentity = Annotated[
+    str,
+    Field(pattern=r"^\s*-----BEGIN AGE ENCRYPTED FILE-----\n[A-Za-z0-9+/=\n]+-----END AGE ENCRYPTED FILE-----\s*$",
+          description="the real identity, encrypted with age for the ledger's recipients (`ledger add person "
+                      "--protected`); never plaintext"),
+]
+AgeRecipient = Annotated[str, Field(pattern=RECIPIENT_PATTERN, description="an age public key: age1…")]
 
 Role = Literal[
     "witness", "victim", "detainee", "official", "police", "journalist", "activist", "worker", "medic", "relative"
@@ -182,6 +191,7 @@ class Person(Record):
     died: YearOrDate | None = None
     affiliation: Slug | None = None
     summary: str | None = None
+    identity: SealedIdentity | None = None
 
     references: ClassVar[dict[str, tuple[str, ...]]] = {"affiliation": ("org",)}
 
@@ -202,6 +212,11 @@ class Person(Record):
             )
         if self.name is None and self.pseudonym is None:
             raise PydanticCustomError("missing", "a person needs a `name` or a `pseudonym`", {"field": ""})
+        if self.identity is not None and not self.protected:
+            raise PydanticCustomError(
+                "identity_unprotected", "an encrypted `identity` belongs to a protected person: set `protected: true`",
+                {"field": "identity"},
+            )
         if self.name is not None and self.pseudonym is not None:
             raise PydanticCustomError(
                 "name_and_pseudonym",
@@ -365,6 +380,8 @@ class LedgerConfig(_Strict):
     populations: dict[Slug, VocabEntry] = {}
     allegations: list[Slug] = []
     figures: Figures = Figures()
+    recipients: dict[Slug, AgeRecipient] = Field(
+        {}, description="who can read protected identities: a neutral name and an age public key each")
 
     def vocabulary(self, name: str) -> set[str]:
         """The ids of one vocabulary; the population `all` always exists, as it is the default."""

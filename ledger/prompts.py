@@ -293,3 +293,26 @@ def _auto(asker: Asker, sub: type[Any], name: str, item: dict[str, Any]) -> Any:
             asker.say(f"  sha256 of {item['path']}: {digest}", "dim")
             return digest
     return None
+
+
+def ask_identity(console: Console) -> dict[str, Any] | None:
+    """The real identity of a protected person, typed in and kept in memory only, to be sealed; None to skip."""
+    from rich.text import Text
+
+    console.print(Text("The real identity is encrypted at once for the ledger's recipients and never stored in "
+                       "plaintext. Enter to skip.", style="yellow"), soft_wrap=True)
+    name = typer.prompt("real name", default="", show_default=False, err=True).strip()
+    if not name:
+        return None
+    identity: dict[str, Any] = {"name": name}
+    console.print(Text("Other details (contact, residence, relatives...), one `key: value` a line; Enter to finish.",
+                       style="dim"), soft_wrap=True)
+    while True:
+        line = typer.prompt("detail", default="", show_default=False, err=True).strip()
+        if not line:
+            return identity
+        key, sep, value = line.partition(":")
+        if not sep or not key.strip():
+            console.print(Text("  write it as `key: value`", style="red"))
+            continue
+        identity[key.strip()] = value.strip()

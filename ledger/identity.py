@@ -1,0 +1,160 @@
+"""Protected identities: age keys, and identities sealed for the ledger's recipients.
+
+A protected person's real identity (name, contact, residence, relatives...) is kept as one `age`
+ciphertext (the `pyrage` package; no home-made cryptography). The plaintext is a small JSON
+document that names the record and the field it belongs to, so a value copied into another record
+does not decrypt there, and it is padded to a multiple of PAD bytes, so the ciphertext's length
+does not tell how long a name is. Plaintext identities live only in memory: never on disk, in a
+temp file, an editor buffer, an error message or a traceback's locals.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+IDENTITY_ENV = "LEDGER_IDENTITY"
+ARMOR_BEGIN = "-----BEGIN AGE ENCRYPTED FILE-----"
+ARMOR_END = "-----END AGE ENCRYPTED FILE-----"
+RECIPIENT_PATTERN = r"^age1[02-9ac-hj-np-z]{58}$"
+PAD = 512
+FORMAT = 1
+
+
+class IdentityError(Exception):
+    """A key or a sealed identity that cannot be used; the message never holds a secret."""
+
+
+def default_identity_path() -> Path:
+    """Where `ledger keys init` keeps the user's key: the user's config folder, outside any repository."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "ledger" / "identity.txt"
+
+
+def identity_path(option: Path | None) -> Path | None:
+    """The key file to use: `--identity`, else $LEDGER_IDENTITY, else the default one if it exists."""
+    if option is not None:
+        return option
+    env = os.environ.get(IDENTITY_ENV)
+    if env:
+        return Path(env)
+    default = default_identity_path()
+    return default if default.is_file() else None
+
+
+def init_identity(path: Path) -> str:
+    """Create a new age identity at `path` (owner-only permissions); return its public recipient."""
+    import pyrage
+
+    if path.exists():
+        raise IdentityError(f"{path} already exists; keep it (losing it loses access) or move it away first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.chmod(path.parent, 0o700)
+    except OSError:
+        pass
+    identity = pyrage.x25519.Identity.generate()
+    recipient = str(identity.to_public())
+    created = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    text = f"# created: {created}\n# public key: {recipient}\n{identity}\n"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return recipient
+
+
+def load_identities(path: Path) -> list[Any]:
+    """The age identities in a key file (lines that are not comments)."""
+    import pyrage
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise IdentityError(f"cannot read the key file {path}: {getattr(e, 'strerror', None) or 'not text'}") \
+            from None
+    keys = []
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            keys.append(pyrage.x25519.Identity.from_str(line))
+        except Exception:  # noqa: BLE001 - pyrage's errors may quote the line, which is a secret
+            raise IdentityError(f"{path} holds a line that is not an age identity") from None
+    if not keys:
+        raise IdentityError(f"{path} holds no age identity")
+    return keys
+
+
+def public_of(path: Path) -> list[str]:
+    """The public recipients of the identities in a key file."""
+    return [str(key.to_public()) for key in load_identities(path)]
+
+
+def check_recipient(text: str) -> str:
+    """`text` if it is an age recipient (`age1…`), else IdentityError."""
+    import pyrage
+
+    text = text.strip()
+    if not re.match(RECIPIENT_PATTERN, text):
+        raise IdentityError("not an age recipient: one starts with `age1` and is 62 characters long")
+    try:
+        pyrage.x25519.Recipient.from_str(text)
+    except Exception:  # noqa: BLE001
+        raise IdentityError("not a valid age recipient (its checksum does not match)") from None
+    return text
+
+
+def seal(identity: Mapping[str, Any], record_id: str, recipients: list[str], field: str = "identity") -> str:
+    """The identity encrypted for every recipient, bound to `record_id` and `field`, padded, ASCII-armoured."""
+    import pyrage
+
+    if not recipients:
+        raise IdentityError("ledger.yaml lists no recipients: run `ledger keys init`, then "
+                            "`ledger keys add NAME RECIPIENT`")
+    payload = json.dumps({"format": FORMAT, "record": record_id, "field": field, "identity": dict(identity)},
+                         ensure_ascii=False, sort_keys=True).encode("utf-8")
+    payload += b" " * (-len(payload) % PAD)  # JSON ignores the trailing spaces
+    try:
+        keys = [pyrage.x25519.Recipient.from_str(r) for r in recipients]
+        return pyrage.encrypt(payload, keys, armored=True).decode("ascii")  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001
+        raise IdentityError("could not encrypt the identity for the ledger's recipients") from None
+
+
+def unseal(armored: str, record_id: str, keys: list[Any], field: str = "identity") -> dict[str, Any]:
+    """The identity sealed in `armored`, if it was sealed for `record_id` and `field`; else IdentityError."""
+    import pyrage
+
+    try:
+        payload = pyrage.decrypt(armored.strip().encode("ascii"), keys)
+    except Exception:  # noqa: BLE001 - wrong key, altered text: pyrage says which, without secrets
+        raise IdentityError("cannot be decrypted with this key: it was not encrypted for it, or the text was "
+                            "altered") from None
+    try:
+        data = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise IdentityError("decrypts to something that is not a sealed identity") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("identity"), dict):
+        raise IdentityError("decrypts to something that is not a sealed identity")
+    if data.get("record") != record_id or data.get("field") != field:
+        raise IdentityError(f"was sealed for the record `{data.get('record')}`, not this one: it was copied from "
+                            "another record, which is refused")
+    return data["identity"]  # type: ignore[no-any-return]
+
+
+def names_of(identity: Mapping[str, Any]) -> list[str]:
+    """The names an identity holds: `name`, and any `names`, `aliases` or `other_names`."""
+    found = []
+    for key in ("name", "names", "aliases", "other_names"):
+        value = identity.get(key)
+        items = value if isinstance(value, list) else [value]
+        found += [str(v) for v in items if isinstance(v, (str, int)) and str(v).strip()]
+    return found

@@ -1,0 +1,130 @@
+"""Who can read protected identities: the recipients in ledger.yaml, and re-sealing identities for them."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .atomic import atomic_write_text
+from .identity import ARMOR_BEGIN, ARMOR_END, IdentityError, check_recipient, seal, unseal
+from .layout import CONFIG_NAME, RECORD_SUFFIXES, RECORDS_DIR
+from .models import SLUG_HELP, SLUG_PATTERN
+
+
+def recipients(root: Path) -> dict[str, str]:
+    """The recipients ledger.yaml lists: name -> age public key."""
+    from .load import read_config
+
+    config, _, findings = read_config(root)
+    if config is None:
+        raise IdentityError(f"{CONFIG_NAME} is not valid ({findings[0].message if findings else 'unreadable'}); "
+                            "run `ledger check`")
+    return dict(config.recipients)
+
+
+def set_recipient(root: Path, name: str, recipient: str | None) -> None:
+    """Add (or, with None, remove) a recipient in ledger.yaml, keeping its comments and layout."""
+    import re
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
+    if not re.match(SLUG_PATTERN, name):
+        raise IdentityError(f"a recipient's name must be {SLUG_HELP} (a neutral label, no personal data)")
+    if recipient is not None:
+        recipient = check_recipient(recipient)
+    path = root / CONFIG_NAME
+    yaml = YAML(typ="rt")
+    yaml.width = 4096
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    current = data.get("recipients")
+    if recipient is None:
+        if not current or name not in current:
+            raise IdentityError(f"ledger.yaml has no recipient named `{name}`")
+        del current[name]
+    else:
+        if current is None:
+            data["recipients"] = current = CommentedMap()
+        if recipient in current.values() and current.get(name) != recipient:
+            other = next(k for k, v in current.items() if v == recipient)
+            raise IdentityError(f"that key is already listed, as `{other}`")
+        current[name] = recipient
+    out = io.StringIO()
+    yaml.dump(data, out)
+    atomic_write_text(path, out.getvalue())
+
+
+@dataclass
+class Sealed:
+    """One sealed identity in a record file."""
+
+    path: Path
+    record_id: str
+    line: int  # of the `identity:` key
+    armored: str
+
+
+def sealed_identities(root: Path) -> list[Sealed]:
+    """Every sealed identity in the ledger's record files."""
+    from .load import read_file
+    from .yamlio import parse_bytes
+
+    found = []
+    for path in sorted((root / RECORDS_DIR).rglob("*")):
+        if not path.is_file() or not path.name.endswith(RECORD_SUFFIXES):
+            continue
+        raw = path.read_bytes()
+        if ARMOR_BEGIN.encode() not in raw:
+            continue
+        name = path.relative_to(root).as_posix()
+        entries, _, _ = read_file(raw, name)
+        precise = {doc.index: doc for doc in parse_bytes(raw, name).documents}
+        for entry in entries:
+            record: Any = entry.record
+            if record.kind == "person" and record.identity is not None:
+                doc = precise.get(entry.doc.index, entry.doc)
+                line, _ = doc.locate(("identity",), key=True)
+                found.append(Sealed(path, record.id, line, record.identity))
+    return found
+
+
+def _replace_block(text: str, key_line: int, armored: str) -> str:
+    """`text` with the armoured block that follows the `identity:` key on `key_line` replaced by `armored`."""
+    lines = text.splitlines(keepends=True)
+    start = next(i for i in range(key_line - 1, len(lines)) if ARMOR_BEGIN in lines[i])
+    end = next(i for i in range(start, len(lines)) if ARMOR_END in lines[i])
+    indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+    new = [indent + line + "\n" for line in armored.strip().splitlines()]
+    return "".join(lines[:start] + new + lines[end + 1:])
+
+
+def rotate(root: Path, keys: list[Any]) -> list[str]:
+    """Re-seal every identity for the recipients ledger.yaml lists now; return the ids re-sealed.
+
+    Every identity is decrypted first: if any cannot be, nothing is written.
+    """
+    keys_now = list(recipients(root).values())
+    if not keys_now:
+        raise IdentityError("ledger.yaml lists no recipients: rotating would lock everyone out")
+    sealed = sealed_identities(root)
+    plain: list[tuple[Sealed, dict[str, Any]]] = []
+    problems = []
+    for item in sealed:
+        try:
+            plain.append((item, unseal(item.armored, item.record_id, keys)))
+        except IdentityError as e:
+            problems.append(f"`{item.record_id}`: {e}")
+    if problems:
+        raise IdentityError("nothing was re-encrypted, as some identities cannot be read with this key: "
+                            + "; ".join(problems))
+    by_file: dict[Path, list[tuple[Sealed, dict[str, Any]]]] = {}
+    for item, identity in plain:
+        by_file.setdefault(item.path, []).append((item, identity))
+    for path, items in by_file.items():
+        text = path.read_text(encoding="utf-8")
+        for item, identity in sorted(items, key=lambda pair: -pair[0].line):  # from the end: lines stay put
+            text = _replace_block(text, item.line, seal(identity, item.record_id, keys_now))
+        atomic_write_text(path, text)
+    return [item.record_id for item, _ in plain]
