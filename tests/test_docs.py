@@ -18,7 +18,11 @@ def test_every_finding_code_is_documented() -> None:
 
 def test_every_command_is_documented() -> None:
     for command in app.registered_commands:
-        assert f"### `ledger {command.name or command.callback.__name__}`" in README  # type: ignore[union-attr]
+        name = command.name or command.callback.__name__  # type: ignore[union-attr]
+        assert f"### `ledger {name}`" in README or f"`ledger {name}`" in README.split("## Commands")[1]
+    for group in app.registered_groups:
+        for command in group.typer_instance.registered_commands:
+            assert f"ledger {group.name} {command.name}" in README
 
 
 def test_ci_runs_the_readme_test_command() -> None:
