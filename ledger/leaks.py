@@ -24,9 +24,12 @@ EVIDENCE_DIR = "evidence"
 MIN_NEEDLE = 5  # folded letters: shorter names match too much to be evidence of a leak
 
 # Spellings that transliteration schemes disagree on, folded to one (applied in this order).
-_FOLDS = (("shch", "sh"), ("sch", "sh"), ("dzh", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"), ("tz", "c"),
-          ("ts", "c"), ("ph", "f"), ("ck", "k"), ("q", "k"), ("x", "ks"), ("w", "v"), ("yo", "e"), ("ye", "e"),
-          ("ya", "ia"), ("yu", "iu"), ("y", "i"), ("ii", "i"), ("ee", "i"))
+_FOLDS = (("shch", "sh"), ("sch", "sh"), ("dzh", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"), ("ph", "f"),
+          ("ck", "k"), ("q", "k"), ("x", "ks"), ("w", "v"), ("yo", "e"), ("ye", "e"), ("ya", "ia"), ("yu", "iu"),
+          ("y", "i"), ("ii", "i"), ("ee", "i"), ("ng", "n"),
+          # c is k (Canat, Kanat), except in ch (ч) and ts, tz, tc (ц)
+          ("tz", "\x02"), ("ts", "\x02"), ("tc", "\x02"), ("ch", "\x01"), ("c", "k"), ("\x01", "ch"),
+          ("\x02", "ts"))
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _ARMOUR_LINE = re.compile(r"^[A-Za-z0-9+/=]{40,}$")
 

@@ -1,0 +1,218 @@
+"""Protected identities: sealed with age, revealed on a terminal only, never in any file or output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import LedgerDir
+from ledger.cli import app
+
+CANARY = "Zhanbolat Canarybekov"
+CANARY_BITS = ("Canarybekov", "canarybekov", "CANARYBEKOV", "canary-contact-77")
+IDENTITY_YAML = f"name: {CANARY}\ncontact: canary-contact-77\nresidence: Zhanaozen\n"
+
+
+@pytest.fixture
+def team(ledger_dir: LedgerDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner):  # type: ignore[no-untyped-def]
+    """A ledger with one recipient (the user) and a protected witness whose identity holds the canary."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("LEDGER_IDENTITY", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    outputs: list[str] = []
+
+    def run(*args: str, input: str | None = None, code: int | None = 0) -> str:
+        result = runner.invoke(app, [*args], input=input, catch_exceptions=False)
+        outputs.append(result.output)
+        if code is not None:
+            assert result.exit_code == code, result.output
+        return result.output
+
+    init = run("keys", "init")
+    recipient = init.split("your public recipient: ")[1].split()[0]
+    root = str(ledger_dir.root)
+    run("keys", "add", "researcher-1", recipient, "--ledger", root)
+    run("add", "person", "--protected", "--set", "pseudonym=Temir T.", "--set", "roles=witness",
+        "--identity-from", "-", "--ledger", root, input=IDENTITY_YAML)
+    ledger_dir.run = run  # type: ignore[attr-defined]
+    ledger_dir.outputs = outputs  # type: ignore[attr-defined]
+    ledger_dir.key = tmp_path / "config" / "ledger" / "identity.txt"  # type: ignore[attr-defined]
+    return ledger_dir
+
+
+def files_holding(root: Path, *bits: str) -> list[Path]:
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if any(bit.encode() in data for bit in bits):
+                found.append(path)
+    return found
+
+
+def test_the_identity_is_sealed_on_disk(team: LedgerDir) -> None:
+    text = (team.root / "records" / "people" / "temir-t.yaml").read_text()
+    assert "identity: |\n  -----BEGIN AGE ENCRYPTED FILE-----" in text
+    assert files_holding(team.root, *CANARY_BITS) == []
+    assert oct(team.key.stat().st_mode & 0o777) == "0o600"  # type: ignore[attr-defined]
+    assert team.run("check", "--ledger", str(team.root)).endswith(  # type: ignore[attr-defined]
+        "no findings; 1 protected identity checked for leaks\n")
+
+
+def test_the_canary_appears_in_no_output_and_no_file(team: LedgerDir, tmp_path: Path) -> None:
+    run, root = team.run, str(team.root)  # type: ignore[attr-defined]
+    for fmt in ("text", "json", "github"):
+        run("check", "--ledger", root, "--format", fmt)
+        run("check", "--ledger", root, "--format", fmt, "--no-cache", "--history", code=None)
+    for fmt in ("text", "markdown", "json"):
+        run("diff-figures", "--ledger", root, "--format", fmt, "--all")
+    run("reveal", "temir-t", "--ledger", root, code=2)  # not a terminal: refused
+    run("add", "person", "--protected", "--set", "pseudonym=Ulan U.", "--identity-from", "-", "--dry-run",
+        "--ledger", root, input=IDENTITY_YAML.replace("Zhanbolat", "Another"))
+    run("keys", "rotate", "--ledger", root)
+    run("add", "person", "--protected", "--set", "pseudonym=Aigul A.", "--set", f"name={CANARY}", "--ledger", root,
+        code=2)
+    for output in team.outputs:  # type: ignore[attr-defined]
+        assert not any(bit in output for bit in CANARY_BITS), output
+    assert files_holding(tmp_path, *CANARY_BITS) == []
+
+
+def test_a_crash_prints_no_identity(team: LedgerDir) -> None:
+    script = (
+        "import sys, ledger.leaks as leaks\n"
+        "def crash(*args, **kwargs):\n"
+        "    secret_names = [s for s in args]\n"
+        "    raise RuntimeError('forced crash')\n"
+        "leaks.hits = crash\n"
+        "from ledger.cli import main\n"
+        f"sys.argv = ['ledger', 'check', '--ledger', {str(team.root)!r}, '--identity', {str(team.key)!r}]\n"  # type: ignore[attr-defined]
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "200"}, stdin=subprocess.DEVNULL)
+    assert done.returncode != 0 and "forced crash" in done.stderr
+    assert not any(bit in done.stdout + done.stderr for bit in CANARY_BITS)
+
+
+def test_reveal_on_a_terminal_and_forced(team: LedgerDir, runner: CliRunner) -> None:
+    result = runner.invoke(app, ["reveal", "temir-t", "--ledger", str(team.root), "--force"])
+    assert result.exit_code == 0
+    assert f"name: {CANARY}" in result.output and "contact: canary-contact-77" in result.output
+
+
+def test_reveal_in_a_real_terminal(team: LedgerDir) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(str(Path(sys.executable).with_name("ledger")), ["reveal", "temir-t"], cwd=str(team.root),
+                          encoding="utf-8", timeout=30, env={**os.environ})
+    child.expect(f"name: {CANARY}")
+    child.expect(pexpect.EOF)
+
+
+def test_a_wrong_key_a_tampered_and_a_swapped_ciphertext(team: LedgerDir, runner: CliRunner,
+                                                         tmp_path: Path) -> None:
+    root = str(team.root)
+    other = tmp_path / "other-key.txt"
+    assert runner.invoke(app, ["keys", "init", "--identity", str(other)]).exit_code == 0
+    wrong = runner.invoke(app, ["reveal", "temir-t", "--ledger", root, "--force", "--identity", str(other)])
+    assert wrong.exit_code == 1 and "cannot be decrypted with this key" in wrong.output
+
+    path = team.root / "records" / "people" / "temir-t.yaml"
+    sealed = path.read_text()
+    lines = sealed.splitlines()
+    middle = next(i for i, line in enumerate(lines) if "BEGIN AGE" in line) + 3
+    lines[middle] = lines[middle][:10] + ("A" if lines[middle][10] != "A" else "B") + lines[middle][11:]
+    path.write_text("\n".join(lines) + "\n")
+    tampered = runner.invoke(app, ["check", "--ledger", root, "-f", "json"])
+    found = json.loads(tampered.output)
+    assert [f["code"] for f in found] == ["identity-unreadable"]
+    assert "altered" in found[0]["message"] and found[0]["file"].endswith("temir-t.yaml")
+
+    path.write_text(sealed)
+    copy = sealed.replace("id: temir-t", "id: temir-t-copy").replace("Temir T.", "Copy C.")
+    team.record("people/temir-t-copy.yaml", copy)
+    swapped = json.loads(runner.invoke(app, ["check", "--ledger", root, "-f", "json"]).output)
+    assert [f["code"] for f in swapped] == ["identity-unreadable"]
+    assert swapped[0]["file"].endswith("records/people/temir-t-copy.yaml")
+    assert "sealed for the record `temir-t`" in swapped[0]["message"]
+
+
+def test_rotation_gives_access_to_the_new_recipients_only(team: LedgerDir, runner: CliRunner,
+                                                         tmp_path: Path) -> None:
+    root = str(team.root)
+    colleague = tmp_path / "colleague.txt"
+    init = runner.invoke(app, ["keys", "init", "--identity", str(colleague)])
+    recipient = init.output.split("your public recipient: ")[1].split()[0]
+    assert runner.invoke(app, ["keys", "add", "researcher-2", recipient, "--ledger", root]).exit_code == 0
+    before = runner.invoke(app, ["reveal", "temir-t", "--ledger", root, "--force", "--identity", str(colleague)])
+    assert before.exit_code == 1  # sealed before they were added
+    assert runner.invoke(app, ["keys", "rotate", "--ledger", root]).exit_code == 0
+    after = runner.invoke(app, ["reveal", "temir-t", "--ledger", root, "--force", "--identity", str(colleague)])
+    assert after.exit_code == 0 and CANARY in after.output
+
+    assert runner.invoke(app, ["keys", "remove", "researcher-1", "--ledger", root]).exit_code == 0
+    assert runner.invoke(app, ["keys", "rotate", "--ledger", root]).exit_code == 0  # still readable by my key
+    mine = runner.invoke(app, ["reveal", "temir-t", "--ledger", root, "--force"])
+    assert mine.exit_code == 1 and "cannot be decrypted" in mine.output
+    theirs = runner.invoke(app, ["reveal", "temir-t", "--ledger", root, "--force", "--identity", str(colleague)])
+    assert theirs.exit_code == 0
+    assert runner.invoke(app, ["check", "--ledger", root, "--identity", str(colleague)]).exit_code == 0
+
+
+def test_sealed_lengths_do_not_tell_the_name(team: LedgerDir) -> None:
+    """The plaintext is padded to a multiple of 512 bytes: a short and a long name seal the same length."""
+    import pyrage
+
+    from ledger.identity import load_identities, seal
+
+    keys = load_identities(team.key)  # type: ignore[attr-defined]
+    recipient = str(keys[0].to_public())
+    short = seal({"name": "Al"}, "p-1", [recipient])
+    long = seal({"name": "Zhanbolat Canarybekov-Abdrakhmanov", "contact": "+7 701 000 0000"}, "p-1", [recipient])
+    sizes = {len(pyrage.decrypt(text.encode(), keys)) for text in (short, long)}
+    assert sizes == {512}
+
+
+def test_the_leak_check_finds_a_name_everywhere_and_says_only_the_pseudonym(
+        team: LedgerDir, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = team.root
+    monkeypatch.chdir(root)
+    git = ["git", "-C", str(root), "-c", "user.email=t@example.org", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    team.record("testimonies/leaky.yaml", "kind: testimony\nid: t-leak\nwitness: temir-t\ndate: 2011-12-28\n"
+                "mode: in-person\nconsent: anonymous\nsummary: >-\n  He said that ЖАНБОЛАТ КАНАРЫБЕКОВ\n"
+                "  was there.\n")
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "notes"], check=True)
+    team.record("testimonies/leaky.yaml", "kind: testimony\nid: t-leak\nwitness: temir-t\ndate: 2011-12-28\n"
+                "mode: in-person\nconsent: anonymous\nsummary: He said it.\n")
+    subprocess.run([*git, "commit", "-qam", "remove the name"], check=True)
+    assert runner.invoke(app, ["check", "--ledger", str(root), "-f", "json"]).exit_code == 0  # the files are clean
+
+    team.record("testimonies/t-2.yaml", "kind: testimony\nid: t-2\nwitness: temir-t\ndate: 2011-12-29\n"
+                "mode: telephone\nconsent: anonymous\nsummary: Canarybékov, Zhanbolat told us more.\n")
+    team.write("evidence/interview-notes.txt", "Interview notes\nwith zhanbolat\ncanarybekov, at home\n")
+    team.write("evidence/photo-kanarybekov-zhanbolat.jpg", b"\xff\xd8\xff\x00binary")
+    result = runner.invoke(app, ["check", "--ledger", str(root), "-f", "json", "--history"])
+    found = json.loads(result.output)
+    leaks = sorted((f["file"], f["line"]) for f in found if f["code"] == "identity-leak")
+    assert ("records/testimonies/t-2.yaml", 7) in leaks
+    assert ("evidence/interview-notes.txt", 2) in leaks
+    assert any(file.startswith("evidence/<a name withheld") for file, _ in leaks)
+    assert ("records/testimonies/leaky.yaml", 8) in leaks  # in the first commit only
+    for f in found:
+        assert "`Temir T.`" in f["message"] or f["code"] != "identity-leak"
+    assert not any(bit.lower() in result.output.lower() for bit in ("canarybekov", "kanarybekov", "канарыбеков"))
+
+
+def test_without_a_key_the_leak_check_says_it_was_skipped(team: LedgerDir, runner: CliRunner,
+                                                          monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "nowhere"))
+    result = runner.invoke(app, ["check", "--ledger", str(team.root)])
+    assert result.exit_code == 0 and "leak check skipped: no key" in result.output
+    assert runner.invoke(app, ["check", "--ledger", str(team.root), "--history"]).exit_code == 2
