@@ -178,7 +178,14 @@ def read_one(root: Path, name: str, documents: dict[tuple[str, int], Any] | None
 
 
 def _read_chunk(root: str, names: list[str]) -> list[tuple[str, FileRead]]:
-    return [(name, read_one(Path(root), name)) for name in names]
+    from .load import settle
+
+    out = []
+    for count, name in enumerate(names, 1):
+        if count % 500 == 0:
+            settle()
+        out.append((name, read_one(Path(root), name)))
+    return out
 
 
 def _jobs(requested: int | None, files: int) -> int:
@@ -193,11 +200,15 @@ def _jobs(requested: int | None, files: int) -> int:
 def read_files(root: Path, names: list[str], jobs: int, progress: Progress | None,
                documents: dict[tuple[str, int], Any]) -> dict[str, FileRead]:
     """Read `names`, on `jobs` processes; the YAML documents read in this process go into `documents`."""
+    from .load import SETTLE_EVERY, settle
+
     results: dict[str, FileRead] = {}
     total = len(names)
     if jobs <= 1 or total < 2:
         for i, name in enumerate(names, 1):
             results[name] = read_one(root, name, documents)
+            if i % SETTLE_EVERY == 0:
+                settle()
             if progress and i % 200 == 0:
                 progress(i, total)
         return results
@@ -212,6 +223,7 @@ def read_files(root: Path, names: list[str], jobs: int, progress: Progress | Non
         futures = {pool.submit(_read_chunk, str(root), chunk): len(chunk) for chunk in chunks}
         for future in as_completed(futures):
             results.update(future.result())
+            settle()
             done += futures[future]
             if progress:
                 progress(done, total)

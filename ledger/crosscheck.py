@@ -6,13 +6,13 @@ the number of claims that share a group, never with all pairs of the ledger.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from fractions import Fraction
 from typing import Literal
 
 from .citation import Source, claim_date, describe_source
@@ -52,8 +52,8 @@ class ClaimView:
 class Bound:
     """A lower bound of a difference or ratio, or both bounds; `open` says the truth lies above `low`."""
 
-    low: Fraction
-    high: Fraction | None  # None: no upper bound
+    low: float
+    high: float | None  # None: no upper bound
     strict: bool = False  # "more than" rather than "at least"
 
 
@@ -136,7 +136,8 @@ def _sum_related(ledger: Ledger, views: dict[str, ClaimView]) -> set[frozenset[s
 
     They count pieces of one whole, not the same thing twice, so they are never rivals.
     """
-    parts_of = {e.record.id: list(e.record.sum_of) for e in ledger.entries if isinstance(e.record, Claim)}
+    parts_of = {e.record.id: list(e.record.sum_of) for e in ledger.entries  # type: ignore[attr-defined]
+                if e.record.kind == "claim" and e.record.sum_of}  # type: ignore[attr-defined]
     related: set[frozenset[str]] = set()
     for total in views:
         stack, seen = list(parts_of.get(total, [])), set()
@@ -156,12 +157,12 @@ def difference(low: ClaimView, high: ClaimView) -> tuple[Bound, Bound]:
     lo, hi = low.interval, high.interval
     assert lo.hi is not None
     strict = high.value.form == "gt"
-    high_low = Fraction(high.value.a if strict and high.value.a is not None else hi.lo)
-    diff = Bound(high_low - lo.hi, None if hi.hi is None else Fraction(hi.hi - lo.lo), strict)
+    high_low = high.value.a if strict and high.value.a is not None else hi.lo
+    diff = Bound(high_low - lo.hi, None if hi.hi is None else hi.hi - lo.lo, strict)
     if lo.hi == 0:
-        ratio = Bound(Fraction(0), None, False)  # nothing to divide by: reported as "from none"
+        ratio = Bound(0, None, False)  # nothing to divide by: reported as "from none"
     else:
-        ratio_high = None if hi.hi is None or lo.lo == 0 else Fraction(hi.hi, lo.lo)
+        ratio_high = None if hi.hi is None or lo.lo == 0 else hi.hi / lo.lo
         ratio = Bound(high_low / lo.hi, ratio_high, strict)
     return diff, ratio
 
@@ -200,20 +201,51 @@ def _nested(ledger: Ledger, views: dict[str, ClaimView], groups: dict[tuple[str,
     measures = dict(config.measures) if config else {}
     places = dict(config.places) if config else {}
     populations = dict(config.populations) if config else {}
-    for narrow in views.values():
-        broader_keys = itertools.product(ancestors(measures, narrow.measure),
-                                         ancestors(populations, narrow.population, root="all"),
-                                         ancestors(places, narrow.place))
-        for key in broader_keys:
-            if key == narrow.key:
+    # In each group, the claims with an upper bound, filed under every month their period covers (long
+    # periods apart), each file sorted by that bound: a narrower claim can only exceed a claim whose period
+    # holds its first day, and whose bound is below its own lower bound: a prefix found by bisection.
+    capped: dict[tuple[str, str, str], dict[int, tuple[list[int], list[ClaimView]]]] = {}
+    for key, claims in groups.items():
+        months: dict[int, list[ClaimView]] = {}
+        for c in claims:
+            if c.interval.hi is None:
                 continue
-            for broad in groups.get(key, ()):
-                if (broad.source.id == narrow.source.id or not narrow.period.within(broad.period)
-                        or frozenset((broad.id, narrow.id)) in related):
+            first, last = _month(c.period.start), _month(c.period.end)
+            for month in (range(first, last + 1) if last - first <= LONG_MONTHS else (LONG,)):
+                months.setdefault(month, []).append(c)
+        capped[key] = {}
+        for month, filed in months.items():
+            filed.sort(key=lambda c: (c.interval.hi, c.id))
+            capped[key][month] = ([c.interval.hi for c in filed], filed)  # type: ignore[misc]
+    chains: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
+    for narrow in views.values():
+        keys = chains.get(narrow.key)
+        if keys is None:
+            keys = chains[narrow.key] = [
+                key for key in itertools.product(ancestors(measures, narrow.measure),
+                                                 ancestors(populations, narrow.population, root="all"),
+                                                 ancestors(places, narrow.place))
+                if key != narrow.key and key in capped
+            ]
+        month = _month(narrow.period.start)
+        for key in keys:
+            for filed in (capped[key].get(month), capped[key].get(LONG)):
+                if filed is None:
                     continue
-                if broad.interval.hi is not None and narrow.interval.lo > broad.interval.hi:
+                his, bounded = filed
+                for broad in bounded[:bisect.bisect_left(his, narrow.interval.lo)]:
+                    if (broad.source.id == narrow.source.id or not narrow.period.within(broad.period)
+                            or frozenset((broad.id, narrow.id)) in related):
+                        continue
                     diff, ratio = difference(broad, narrow)
                     yield FigureFinding("exceeds", broad.measure, narrow, broad, difference=diff, ratio=ratio)
+
+
+LONG, LONG_MONTHS = -1, 6  # periods longer than two years are filed once, and looked at by every claim
+
+
+def _month(day: date) -> int:
+    return day.year * 12 + day.month
 
 
 def _sums(ledger: Ledger, views: dict[str, ClaimView]) -> Iterable[FigureFinding]:

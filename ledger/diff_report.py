@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import date
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .citation import long_date
@@ -80,10 +79,10 @@ def interval_text(interval: Interval) -> str:
     return str(interval)
 
 
-def _num(x: Fraction) -> str:
-    if x.denominator == 1:
-        return str(x.numerator)
-    return f"{float(x):.1f}".rstrip("0").rstrip(".")
+def _num(x: float) -> str:
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:.1f}".rstrip("0").rstrip(".")
 
 
 def bound_words(bound: Bound, unit: str = "") -> str:
@@ -240,9 +239,10 @@ def _date(day: date | None) -> str | None:
 def _bound_json(bound: Bound | None) -> dict[str, Any] | None:
     if bound is None:
         return None
-    return {"min": float(bound.low) if bound.low.denominator != 1 else int(bound.low),
-            "max": None if bound.high is None else (float(bound.high) if bound.high.denominator != 1
-                                                    else int(bound.high)),
+    def number(x: float) -> float | int:
+        return int(x) if float(x).is_integer() else float(x)
+
+    return {"min": number(bound.low), "max": None if bound.high is None else number(bound.high),
             "strict": bound.strict}
 
 

@@ -96,12 +96,29 @@ def read_config(root: Path) -> tuple[LedgerConfig | None, Document | None, list[
     return config, doc, findings + errors
 
 
+SETTLE_EVERY = 1000
+
+
+def settle() -> None:
+    """Tell the garbage collector that what was read so far is here to stay.
+
+    Without it, every collection walks all the records read so far, and reading a large ledger
+    slows down as it goes (a third of the time at 100,000 records).
+    """
+    import gc
+
+    gc.collect(1)
+    gc.freeze()
+
+
 def read_records(root: Path, files: list[str]) -> tuple[list[Entry], int, list[Finding]]:
     """Every record of `files`; a bad file or document never stops the others."""
     entries: list[Entry] = []
     findings: list[Finding] = []
     documents = 0
-    for name in files:
+    for count, name in enumerate(files, 1):
+        if count % SETTLE_EVERY == 0:
+            settle()
         try:
             raw = (root / name).read_bytes()
         except OSError as e:
@@ -144,7 +161,9 @@ def read_file(raw: bytes, name: str) -> tuple[list[Entry], int, list[Finding]]:
 def _read_chunk(root: str, names: list[str]) -> tuple[list[tuple[str, Any, int, int, int, Any]], int, list[Finding]]:
     """Read files in a worker process: the records as plain data (cheaper to send back than models)."""
     entries, documents, findings = read_records(Path(root), names)
-    plain = [(e.file, e.doc.data, e.doc.index, e.doc.line, e.doc.column, e.doc.source) for e in entries]
+    # the text is read again from disk if a finding needs a position: cheaper than sending it back
+    plain = [(e.file, e.doc.data, e.doc.index, e.doc.line, e.doc.column, (e.file, Path(root) / e.file))
+             for e in entries]
     return plain, documents, findings
 
 
@@ -162,10 +181,12 @@ def _read_parallel(root: Path, files: list[str], jobs: int) -> tuple[list[Entry]
         for plain, count, found in pool.map(_read_chunk, [str(root)] * len(chunks), chunks):
             documents += count
             findings.extend(found)
+            settle()
             for file, data, index, line, column, source in plain:
                 doc = Document(data, index, line, column, source=source)
                 record, _ = validate_record(doc, file)  # valid: the worker checked it
                 if record is not None:
+                    doc.data = None  # the record holds it now; a ledger of 100,000 records needs the memory
                     entries.append(Entry(record, file, doc))
     return entries, documents, findings
 

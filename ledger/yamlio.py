@@ -13,6 +13,7 @@ import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path as PathType
 from typing import Any
 
 from .findings import Finding
@@ -98,12 +99,18 @@ class Document:
     column: int
     positions: dict[Path, Pos] = field(default_factory=dict, repr=False)
     key_positions: dict[Path, Pos] = field(default_factory=dict, repr=False)
-    source: tuple[str, str] | None = field(default=None, repr=False)  # (file, text) to locate from
+    # (file, its text, or the path to read it from) to locate from
+    source: tuple[str, str | PathType] | None = field(default=None, repr=False)
 
     def _load_positions(self) -> None:
         assert self.source is not None
         file, text = self.source
         self.source = None
+        if not isinstance(text, str):
+            try:
+                text = decode(text.read_bytes(), file)[0] or ""
+            except OSError:
+                return
         parsed = parse_text(text, file)
         if self.index < len(parsed.documents):
             precise = parsed.documents[self.index]
