@@ -79,7 +79,7 @@ def parse_scalar(text: str) -> Any:
     if stripped[:1] in ("[", "{"):
         parsed = parse_text(f"v: {stripped}\n", "--set")
         if parsed.findings or not parsed.documents:
-            raise AddError([f"cannot read `{stripped[:40]}` as a YAML list or mapping"])
+            raise AddError(["a `--set` value that starts with [ or { is not a valid YAML list or mapping"])
         return parsed.documents[0].data["v"]
     return resolve_plain(stripped)
 
@@ -87,11 +87,11 @@ def parse_scalar(text: str) -> Any:
 def apply_assignment(data: dict[str, Any], model: type[Record], assignment: str) -> None:
     """Apply one `--set FIELD=VALUE`: dotted paths for nested fields; a list field appends."""
     if "=" not in assignment:
-        raise AddError([f"`--set {assignment[:40]}`: write FIELD=VALUE, e.g. --set scope.place=zhanaozen"])
+        raise AddError(["a `--set` without `=`: write FIELD=VALUE, e.g. --set scope.place=zhanaozen"])
     path_text, raw = assignment.split("=", 1)
     path = [p for p in path_text.strip().split(".") if p]
     if not path:
-        raise AddError([f"`--set {assignment[:40]}`: the field name is missing"])
+        raise AddError(["a `--set` without a field name: write FIELD=VALUE"])
     value = parse_scalar(raw)
     target: dict[str, Any] = data
     current: type[Any] | None = model

@@ -158,6 +158,6 @@ def save(root: Path, state: dict[str, Any], base: Any = None, blobs: bytes | Non
         if base is not None:
             base = {**base, "blobs_sha": _write(folder / BLOBS_NAME, blobs or b"")}
             state = {**state, "base": _write(folder / BASE_NAME, marshal.dumps(base))}
-        _write(folder / CACHE_NAME, marshal.dumps({**state, "written": time.time_ns()}))
+        _write(folder / CACHE_NAME, marshal.dumps({"written": time.time_ns(), **state}))
     except (OSError, ValueError):
         pass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import time
 from array import array
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -104,10 +105,15 @@ def _stat_range(lo: int, hi: int) -> tuple[bytes, bytes]:
 
 def scan(root: Path, jobs: int = 1) -> Listing:
     """Every record file under records/ with its size and mtime; `jobs` processes stat them."""
+    return scan_folder(root / RECORDS_DIR, RECORDS_DIR + "/", jobs)
+
+
+def scan_folder(top: Path, top_prefix: str, jobs: int = 1) -> Listing:
+    """Every record file under `top`, named from `top_prefix`, with its size and mtime."""
     global _SCAN_PATHS
     names: list[str] = []
     paths: list[str] = []
-    stack = [(os.path.join(root, RECORDS_DIR), RECORDS_DIR + "/")]
+    stack = [(str(top), top_prefix)]
     while stack:
         folder, prefix = stack.pop()
         try:
@@ -123,7 +129,7 @@ def scan(root: Path, jobs: int = 1) -> Listing:
             if n[0] != "." and not n.endswith(RECORD_SUFFIXES) and os.path.isdir(base + n) \
                     and not os.path.islink(base + n):
                 stack.append((base + n, prefix + n + "/"))
-    _SCAN_PATHS = paths
+    saved, _SCAN_PATHS = _SCAN_PATHS, paths
     try:
         import multiprocessing
 
@@ -140,11 +146,14 @@ def scan(root: Path, jobs: int = 1) -> Listing:
             raw = _stat_range(0, len(paths))
             sizes, mtimes = array("q", raw[0]), array("q", raw[1])
     finally:
-        _SCAN_PATHS = []
-    if -2 in sizes:  # folders named like records: not files
+        _SCAN_PATHS = saved
+    if -2 in sizes:  # folders named like records: not files, but folders to look into
+        folders = [i for i, size in enumerate(sizes) if size == -2]
         keep = [i for i, size in enumerate(sizes) if size != -2]
-        names = [names[i] for i in keep]
-        sizes, mtimes = array("q", (sizes[i] for i in keep)), array("q", (mtimes[i] for i in keep))
+        inner = [scan_folder(Path(paths[i]), names[i] + "/") for i in folders]
+        names = [names[i] for i in keep] + [n for sub in inner for n in sub.names]
+        sizes = array("q", [sizes[i] for i in keep] + [x for sub in inner for x in sub.sizes])
+        mtimes = array("q", [mtimes[i] for i in keep] + [x for sub in inner for x in sub.mtimes])
     return Listing(names, sizes, mtimes)
 
 
@@ -453,9 +462,9 @@ def _stat(path: Path) -> tuple[int, int] | None:
     return st.st_size, st.st_mtime_ns
 
 
-def _evidence_stat(key: str) -> tuple[int, int]:
+def _evidence_stat(root: Path, key: str) -> tuple[int, int]:
     """Size and mtime of an evidence file, (-1, -1) when it is not there: its absence is a state too."""
-    return _stat(Path(key)) or (-1, -1)
+    return _stat(root / key) or (-1, -1)
 
 
 def _sha(path: Path) -> str:
@@ -464,25 +473,27 @@ def _sha(path: Path) -> str:
 
 
 def _schemas_signature(root: Path) -> Any:
+    """The schema files' names and contents' hashes (a few small files: hashing beats trusting a stat)."""
     folder = root / "schemas"
     if not folder.is_dir():
         return None
-    return sorted((p.name, *(_stat(p) or (-1, -1))) for p in folder.glob("*.json"))
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            out.append((path.name, _sha(path)))
+        except OSError:
+            out.append((path.name, ""))
+    return out
 
 
 def _listing_digest(listing: list[tuple[str, int, int]]) -> bytes:
     return hashlib.sha256(marshal.dumps(listing)).digest()
 
 
-def _config_key(root: Path, state: dict[str, Any] | None) -> Any:
-    stat = _stat(root / CONFIG_NAME)
-    if stat is None:
-        return None
-    old = state.get("config") if state else None
-    if isinstance(old, tuple) and old[:2] == stat:
-        return old
+def _config_key(root: Path) -> Any:
+    """ledger.yaml's hash: a small file, hashed every time rather than trusted by its stat."""
     try:
-        return (*stat, _sha(root / CONFIG_NAME))
+        return _sha(root / CONFIG_NAME)
     except OSError:
         return None
 
@@ -490,34 +501,39 @@ def _config_key(root: Path, state: dict[str, Any] | None) -> Any:
 def check(root: Path, use_cache: bool = True, jobs: int | None = None,
           progress: Progress | None = None) -> CheckResult:
     """Check the ledger at `root`: every finding, in file order."""
+    started = time.time_ns()  # files changed after this are seen by the next run
     fingerprint = cache_store.fingerprint()
     state = cache_store.load(root, fingerprint) if use_cache else None
     listing = scan(root, _jobs(jobs, state["files"] if state else 0))
     written = state["written"] if state else 0
+    trusted_before = written - cache_store.RACY_NS
     digest = listing.digest()
-    config_key = _config_key(root, state)
+    config_key = _config_key(root)
     evidence_same = state is not None and all(
-        _evidence_stat(key) == (size, mtime) for key, (size, mtime, _) in state["evidence"].items())
+        _evidence_stat(root, key) == (size, mtime) and mtime < trusted_before
+        for key, (size, mtime, _) in state["evidence"].items())
     schemas_signature = _schemas_signature(root)
     newest = max(listing.mtimes, default=0)
-    if (state is not None and state.get("digest") == digest and newest < written - cache_store.RACY_NS
+    if (state is not None and state.get("digest") == digest and newest < trusted_before
             and state.get("config") == config_key and evidence_same
-            and state.get("schemas", (None,))[0] == schemas_signature):
+            and state.get("schemas", (None,))[0] == schemas_signature
+            and not any(t[3] == "unreadable-file" for t in state["result"])):  # permissions change no stat
         return CheckResult([_finding(t) for t in state["result"]], state["records"], len(listing))
     base = unpack_base(cache_store.load_base(root, state)) if state is not None else None
     if base is None:
         state, base = None, _empty_base()
     try:
         return _check_changes(root, listing, base, state, config_key, schemas_signature, digest, use_cache, jobs,
-                              progress, fingerprint)
+                              progress, fingerprint, started)
     except _StaleCache:
         return _check_changes(root, listing, _empty_base(), None, config_key, schemas_signature, digest,
-                              use_cache, jobs, progress, fingerprint)
+                              use_cache, jobs, progress, fingerprint, started)
 
 
 def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
                    state: dict[str, Any] | None, config_key: Any, schemas_signature: Any, digest: bytes,
-                   use_cache: bool, jobs: int | None, progress: Progress | None, fingerprint: str) -> CheckResult:
+                   use_cache: bool, jobs: int | None, progress: Progress | None, fingerprint: str,
+                   started: int) -> CheckResult:
     from .checks import LEDGER_RULES, RECORD_RULES, Context, evidence_key, run_rules
     from .facts import from_plain
     from .load import read_config
@@ -549,6 +565,14 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
                 stats[name] = (size, mtime)
         gone = sorted(seen.keys() - set(listing.names))
     now = set(listing.names)
+    # a file that could not be read may be readable now (permissions change no size nor mtime)
+    unreadable = {name for name, found in base["parse_findings"].items()
+                  if name not in delta and any(t[3] == "unreadable-file" for t in found)}
+    unreadable |= {name for name, entry in delta.items()
+                   if entry is not None and any(t[3] == "unreadable-file" for t in entry[5])}
+    for name, size, mtime in zip(listing.names, listing.sizes, listing.mtimes):
+        if name in unreadable:
+            stats[name] = (size, mtime)
 
     def seen_sha(name: str) -> str | None:
         if name in delta:
@@ -625,6 +649,15 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
     config, config_doc, findings = read_config(root)
     config_same = state is not None and state.get("config") == config_key
 
+    # every evidence file the records name, stat taken once: what this run saw is what the next one compares
+    e_starts, names = base["e_starts"], base["names"]
+    file_of_evidence = _file_of_row(e_starts)
+    uses = [(names[file_of_evidence(k)], evidence_key(root, path)) for k, path in enumerate(base["e_path"])
+            if file_of_evidence(k) not in dead]
+    uses += [(name, evidence_key(root, path)) for name, facts in extra.items() for path in _evidence(facts)]
+    ev_stats = {key: _evidence_stat(root, key) for _, key in uses if key}
+    trusted_before = written - cache_store.RACY_NS
+
     # which files must have their rules run again
     affected: set[str] = set(fresh)
     if not config_same:
@@ -649,14 +682,9 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
                 if any(t[3] == "unknown-ref" for t in found):
                     affected.add(name)
         old_evidence = state["evidence"] if state else {}
-        e_starts = base["e_starts"]
-        file_of_evidence = _file_of_row(e_starts)
-        uses = [(names[file_of_evidence(k)], path) for k, path in enumerate(base["e_path"])]
-        uses += [(name, path) for name, facts in extra.items() for path in _evidence(facts)]
-        for name, path in uses:
-            key = evidence_key(root, path)
+        for name, key in uses:
             old = old_evidence.get(key) if key else None
-            if key and (old is None or _evidence_stat(key) != (old[0], old[1])):
+            if old is None or ev_stats.get(key) != (old[0], old[1]) or old[1] >= trusted_before:
                 affected.add(name)
     affected &= now
 
@@ -672,9 +700,9 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
     hashed: dict[str, str] = {}
 
     def sha256(path: Path) -> str:
-        key = str(path)
+        key = path.relative_to(root.resolve()).as_posix()
         old = evidence_cache.get(key)
-        if old is not None and old[2] and _evidence_stat(key) == (old[0], old[1]):
+        if old is not None and old[2] and ev_stats.get(key) == (old[0], old[1]) and old[1] < trusted_before:
             return str(old[2])
         from .checks import sha256_of
 
@@ -688,9 +716,12 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
         cached_drift = [_finding(t) for t in old_schemas[1]]
         ctx.schema_drift = lambda: cached_drift  # type: ignore[method-assign]
     new_rules: dict[str, list[Any]] = {name: [] for name in affected}
-    for f in run_rules(ctx, RECORD_RULES):
-        new_rules[f.file].append(_plain(f))
     ledger_findings = run_rules(ctx, LEDGER_RULES)
+    for f in run_rules(ctx, RECORD_RULES):
+        if f.file in new_rules:
+            new_rules[f.file].append(_plain(f))
+        else:  # a rule that failed: about the ledger as a whole
+            ledger_findings.append(f)
     delta_rules.update(new_rules)
 
     # every finding: parse findings and rule findings of every file, then ledger.yaml's
@@ -708,18 +739,15 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
     if use_cache:
         scanned = [listing.names_digest(), listing.sizes.tobytes(), listing.mtimes.tobytes()]
         evidence: dict[str, Any] = {}
-        uses_all = [*base["e_path"], *(path for facts in extra.values() for path in _evidence(facts))]
-        for path in uses_all:
-            key = evidence_key(root, path)
-            if key:
-                stat = _evidence_stat(key)
-                old = evidence_cache.get(key)
-                known = hashed.get(key) or (old[2] if old is not None and (old[0], old[1]) == stat else "")
-                evidence[key] = (*stat, known)
+        for key, stat in ev_stats.items():
+            old = evidence_cache.get(key)
+            known = hashed.get(key) or (old[2] if old is not None and (old[0], old[1]) == stat else "")
+            evidence[key] = (*stat, known)
         new_state = {
             "fingerprint": fingerprint, "digest": digest, "config": config_key, "evidence": evidence,
             "schemas": (schemas_signature, [_plain(f) for f in ledger_findings if f.code == "schema-stale"]),
             "result": [_plain(f) for f in findings], "records": records, "files": len(listing),
+            "written": started,
         }
         if len(delta) > max(200, len(listing) // 50):
             files = []

@@ -221,7 +221,7 @@ def sums(ctx: Context) -> Iterator[Finding]:
         if f.claim is None or not f.claim[3]:
             continue
         sum_of, quoted = f.claim[3], f.claim[4]
-        chain = _sum_cycle(f.id, claims)
+        chain = _sum_cycle(f.id, sum_of, claims)
         if chain:
             yield ctx.finding(f, "sum-cycle", f"`sum_of` loops back to this claim: {' -> '.join(chain)}", "sum_of")
             continue
@@ -248,13 +248,13 @@ def _interval_text(interval: Any) -> str:
     return f"at least {interval.lo}" if interval.hi is None else f"{interval.lo} to {interval.hi}"
 
 
-def _sum_cycle(start: str, claims: dict[str, Any]) -> list[str]:
-    """The path from `start` back to itself through `sum_of`, or [] when there is none."""
+def _sum_cycle(start: str, parts: tuple[str, ...], claims: Any) -> list[str]:
+    """The path from the claim `start` (whose own parts are `parts`) back to itself through `sum_of`, or []."""
     stack: list[tuple[str, list[str]]] = [(start, [start])]
     seen: set[str] = set()
     while stack:
         current, path = stack.pop()
-        claim = claims.get(current)
+        claim = (None, None, None, parts) if len(path) == 1 else claims.get(current)
         if claim is None:
             continue
         for part in claim[3]:
@@ -295,9 +295,11 @@ def evidence_target(root: Path, path: str) -> Path | None:
 
 
 def evidence_key(root: Path, path: str) -> str | None:
-    """The evidence file as the cache names it (resolved, absolute), or None."""
-    target = evidence_target(root.resolve(), path)
-    return str(target) if target is not None else None
+    """The evidence file as the cache names it (resolved, relative to the root: a copied ledger's cache still
+    fits it), or None when the path leaves the ledger."""
+    resolved = root.resolve()
+    target = evidence_target(resolved, path)
+    return target.relative_to(resolved).as_posix() if target is not None else None
 
 
 def _evidence_file(ctx: Context, f: Facts, i: int, path: str, sha256: str, root: Path) -> Iterator[Finding]:
@@ -315,7 +317,12 @@ def _evidence_file(ctx: Context, f: Facts, i: int, path: str, sha256: str, root:
         yield ctx.finding(f, "missing-file", f"`files[{i}].path`: `{path}` is not in the ledger; add the file or fix "
                             "the path", *where)
     else:
-        actual = ctx.sha256(target)
+        try:
+            actual = ctx.sha256(target)  # type: ignore[arg-type]
+        except OSError as e:
+            yield ctx.finding(f, "missing-file", f"`files[{i}].path`: `{path}` cannot be read ({e.strerror})",
+                              *where)
+            return
         if actual != sha256:
             yield ctx.finding(f, "hash-mismatch", f"`{path}` has sha256 {actual}, not the recorded {sha256}: the "
                                 "file changed, or the hash is wrong", "files", i, "sha256")

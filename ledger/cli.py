@@ -366,12 +366,15 @@ def add(
             if data.get("name") is not None:
                 raise AddError(["a protected person has no `name`: give a `pseudonym` only (the real name goes "
                                 "into the encrypted identity)"])
-            if data.get("identity") is not None:
-                raise AddError(["`identity` cannot be set by hand: it is sealed by the tool"])
+            if data.get("aliases"):
+                raise AddError(["a protected person's other names go into the encrypted identity (`aliases:` in "
+                                "--identity-from), not into `aliases`"])
             data["protected"] = True
+        if data.get("identity") is not None:
+            raise AddError(["`identity` cannot be set by hand: `ledger add person --protected` seals it"])
     except (AddError, OSError, UnicodeDecodeError) as e:
-        problems = e.problems if isinstance(e, AddError) else [f"cannot read {from_file or identity_from}: "
-                                                               f"{getattr(e, 'strerror', None) or 'not UTF-8'}"]
+        problems = e.problems if isinstance(e, AddError) else [
+            f"cannot read the file given to --from or --identity-from: {getattr(e, 'strerror', None) or 'not UTF-8'}"]
         raise _fail(problems, EXIT_USAGE) from None
     if interactive is None:
         interactive = sys.stdin.isatty() and not assignments and from_file is None and not edit
@@ -520,7 +523,7 @@ def reveal(
                    "a file (--force to do it anyway)", err=True)
         raise typer.Exit(EXIT_USAGE)
     keys = _keys(identity, required=True)
-    match = [item for item in sealed_identities(root) if item.record_id == record_id]
+    match = [item for item in sealed_identities(root)[0] if item.record_id == record_id]
     if not match:
         typer.echo(f"ledger reveal: no protected person `{record_id}` with a sealed identity", err=True)
         raise typer.Exit(EXIT_FINDINGS)

@@ -49,8 +49,8 @@ def template(ledger: Ledger, kind: str, data: dict[str, Any]) -> str:
     for name in field_order(model):
         if name == "kind":
             continue
-        if kind == "person" and data.get("protected") and name == "name":
-            continue  # a protected person has no name to fill in
+        if name == "identity" or kind == "person" and data.get("protected") and name in ("name", "aliases"):
+            continue  # never typed into a file: a protected person's names go into the sealed identity
         lines += _field_lines(ledger, model, name, (name,), data.get(name), "")
     return "\n".join(lines) + "\n"
 

@@ -53,11 +53,8 @@ def init_identity(path: Path) -> str:
 
     if path.exists():
         raise IdentityError(f"{path} already exists; keep it (losing it loses access) or move it away first")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.chmod(path.parent, 0o700)
-    except OSError:
-        pass
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)  # only a folder made here is made private
     identity = pyrage.x25519.Identity.generate()
     recipient = str(identity.to_public())
     created = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
@@ -151,10 +148,11 @@ def unseal(armored: str, record_id: str, keys: list[Any], field: str = "identity
 
 
 def names_of(identity: Mapping[str, Any]) -> list[str]:
-    """The names an identity holds: `name`, and any `names`, `aliases` or `other_names`."""
+    """The names an identity holds: every field whose key says name (`name`, `full_name`, `name_ru`,
+    `other_names`...) or `aliases`."""
     found = []
-    for key in ("name", "names", "aliases", "other_names"):
-        value = identity.get(key)
-        items = value if isinstance(value, list) else [value]
-        found += [str(v) for v in items if isinstance(v, (str, int)) and str(v).strip()]
+    for key, value in identity.items():
+        if "name" in key.lower() or key.lower() in ("aliases", "alias"):  # name, full_name, name_ru, other_names...
+            items = value if isinstance(value, list) else [value]
+            found += [str(v) for v in items if isinstance(v, (str, int)) and str(v).strip()]
     return found

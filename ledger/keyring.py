@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_write_text
+from .findings import Finding
 from .identity import ARMOR_BEGIN, ARMOR_END, IdentityError, check_recipient, seal, unseal
 from .layout import CONFIG_NAME, RECORD_SUFFIXES, RECORDS_DIR
 from .models import SLUG_HELP, SLUG_PATTERN
@@ -61,33 +62,49 @@ class Sealed:
     """One sealed identity in a record file."""
 
     path: Path
+    file: str  # relative to the ledger root
     record_id: str
+    label: str  # how output may name the person: the pseudonym
     line: int  # of the `identity:` key
     armored: str
 
 
-def sealed_identities(root: Path) -> list[Sealed]:
-    """Every sealed identity in the ledger's record files."""
-    from .load import read_file
+def sealed_identities(root: Path) -> tuple[list[Sealed], list[Finding]]:
+    """Every sealed identity in the ledger's record files, valid records or not (a typo elsewhere in a record
+    must not hide its identity from rotation or the leak check), and the files that hold armour but could
+    not be read as records."""
     from .yamlio import parse_bytes
 
-    found = []
+    found: list[Sealed] = []
+    problems: list[Finding] = []
     for path in sorted((root / RECORDS_DIR).rglob("*")):
-        if not path.is_file() or not path.name.endswith(RECORD_SUFFIXES):
+        name = path.relative_to(root).as_posix()
+        if any(part.startswith(".") for part in path.relative_to(root).parts) or \
+                not path.name.endswith(RECORD_SUFFIXES) or not path.is_file():
             continue
-        raw = path.read_bytes()
+        try:
+            raw = path.read_bytes()
+        except OSError as e:
+            problems.append(Finding(name, 0, 0, "identity-unreadable", f"cannot read the file: {e.strerror}"))
+            continue
         if ARMOR_BEGIN.encode() not in raw:
             continue
-        name = path.relative_to(root).as_posix()
-        entries, _, _ = read_file(raw, name)
-        precise = {doc.index: doc for doc in parse_bytes(raw, name).documents}
-        for entry in entries:
-            record: Any = entry.record
-            if record.kind == "person" and record.identity is not None:
-                doc = precise.get(entry.doc.index, entry.doc)
-                line, _ = doc.locate(("identity",), key=True)
-                found.append(Sealed(path, record.id, line, record.identity))
-    return found
+        parsed = parse_bytes(raw, name)
+        seen = 0
+        for doc in parsed.documents:
+            data = doc.data
+            if not isinstance(data, dict) or data.get("kind") != "person" or not isinstance(data.get("identity"), str):
+                continue
+            seen += 1
+            record_id = data.get("id") if isinstance(data.get("id"), str) else "?"
+            label = data.get("pseudonym") if isinstance(data.get("pseudonym"), str) else record_id
+            line, _ = doc.locate(("identity",), key=True)
+            found.append(Sealed(path, name, record_id, label, line, data["identity"]))
+        if not seen:
+            problems.append(Finding(name, 1, 1, "identity-unreadable",
+                                    "this file holds an age armour, but no person record with an `identity` could "
+                                    "be read from it: fix the file (`ledger check` says how)"))
+    return found, problems
 
 
 def _replace_block(text: str, key_line: int, armored: str) -> str:
@@ -108,9 +125,9 @@ def rotate(root: Path, keys: list[Any]) -> list[str]:
     keys_now = list(recipients(root).values())
     if not keys_now:
         raise IdentityError("ledger.yaml lists no recipients: rotating would lock everyone out")
-    sealed = sealed_identities(root)
+    sealed, unreadable = sealed_identities(root)
     plain: list[tuple[Sealed, dict[str, Any]]] = []
-    problems = []
+    problems = [f"{f.file}: {f.message}" for f in unreadable]
     for item in sealed:
         try:
             plain.append((item, unseal(item.armored, item.record_id, keys)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +26,21 @@ MIN_NEEDLE = 5  # folded letters: shorter names match too much to be evidence of
 # Spellings that transliteration schemes disagree on, folded to one (applied in this order).
 _FOLDS = (("shch", "sh"), ("sch", "sh"), ("dzh", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"), ("ph", "f"),
           ("ck", "k"), ("q", "k"), ("x", "ks"), ("w", "v"), ("yo", "e"), ("ye", "e"), ("ya", "ia"), ("yu", "iu"),
-          ("y", "i"), ("ii", "i"), ("ee", "i"), ("ng", "n"),
+          ("y", "i"), ("ii", "i"), ("ee", "i"), ("ng", "n"), ("gh", "g"),
           # c is k (Canat, Kanat), except in ch (ч) and ts, tz, tc (ц)
           ("tz", "\x02"), ("ts", "\x02"), ("tc", "\x02"), ("ch", "\x01"), ("c", "k"), ("\x01", "ch"),
           ("\x02", "ts"))
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
-_ARMOUR_LINE = re.compile(r"^[A-Za-z0-9+/=]{40,}$")
+_SIGNS = re.compile("[ьъЬЪ'ʹʺ’`]")
+_ARMOUR_LINE = re.compile(r"^\s*(?:[A-Za-z0-9+/=]{20,}|-----(?:BEGIN|END) AGE ENCRYPTED FILE-----)\s*$")
 
 
 def fold(text: str) -> str:
     """`text` in one spelling: ASCII transliteration, lower case, variants folded, words between spaces."""
     from anyascii import anyascii
 
-    folded = anyascii(text).lower()
+    # soft and hard signs (Ольга, Olga) and the apostrophes that transliterate them are no word break
+    folded = _SIGNS.sub("", anyascii(_SIGNS.sub("", text)).lower())
     for a, b in _FOLDS:
         folded = folded.replace(a, b)
     return " " + _NOT_ALNUM.sub(" ", folded).strip() + " "
@@ -50,8 +52,8 @@ def needles(name: str) -> set[str]:
     if not words:
         return set()
     forms = {" ".join(words), " ".join(reversed(words))}
-    if len(words) > 2:
-        forms |= {f"{words[0]} {words[-1]}", f"{words[-1]} {words[0]}"}
+    if len(words) > 2:  # given name, patronymic, surname, in any order: every two of them
+        forms |= {f"{a} {b}" for a in words for b in words if a != b}
     return {f" {form} " for form in forms if len(form.replace(" ", "")) >= MIN_NEEDLE}
 
 
@@ -61,27 +63,21 @@ class Secret:
 
     person: str
     pseudonym: str
-    needles: frozenset[str]
+    needles: frozenset[str] = field(repr=False)
 
 
 def hits(lines: list[str], secrets: list[Secret]) -> Iterator[tuple[int, Secret]]:
     """(line number, secret) for each line where a name appears; a name folded across two lines counts at
-    the first. The lines of an age armour are skipped: they are the ciphertext."""
-    folded = []
-    armour = False
-    for line in lines:
-        if ARMOR_BEGIN in line:
-            armour = True
-        folded.append("" if armour else fold(line))
-        if ARMOR_END in line:
-            armour = False
+    the first. Lines shaped like an age armour's are skipped: they are the ciphertext."""
+    folded = ["" if _ARMOUR_LINE.match(line) else fold(line) for line in lines]
     for i, text in enumerate(folded):
         if not text.strip():
             continue
-        joined = text + folded[i + 1][1:] if i + 1 < len(folded) else text
+        after = next((t for t in folded[i + 1:i + 3] if t.strip()), "")  # across one blank line, too
+        joined = text + after[1:] if after else text
         for secret in secrets:
             for needle in secret.needles:
-                if needle in text or (needle in joined and not (i + 1 < len(folded) and needle in folded[i + 1])):
+                if needle in text or (needle in joined and needle not in after):
                     yield i + 1, secret
                     break
 
@@ -92,16 +88,20 @@ def _message(secret: Secret, where: str = "") -> str:
 
 
 def _text(path: Path) -> str | None:
+    """A file's text: UTF-8, UTF-16 with a byte-order mark, else Windows-1251 (Russian documents); None for
+    binary files."""
     try:
         raw = path.read_bytes()
     except OSError:
         return None
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return raw.decode("utf-16", "replace")
     if b"\x00" in raw[:8192]:
         return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return None
+        return raw.decode("cp1251", "replace")
 
 
 def _files(root: Path, folder: str, suffixes: tuple[str, ...] | None) -> list[Path]:
@@ -114,46 +114,63 @@ def _files(root: Path, folder: str, suffixes: tuple[str, ...] | None) -> list[Pa
 
 def unseal_all(root: Path, keys: list[Any]) -> tuple[list[Secret], list[Finding]]:
     """Every sealed identity of the ledger, decrypted in memory; the ones that do not decrypt as findings."""
-    from .load import read_file
+    from .keyring import sealed_identities
 
-    secrets, findings = [], []
-    for path in _files(root, RECORDS_DIR, RECORD_SUFFIXES):
-        raw = path.read_bytes()
-        if ARMOR_BEGIN.encode() not in raw:
+    secrets: list[Secret] = []
+    sealed, findings = sealed_identities(root)
+    for item in sealed:
+        try:
+            identity = unseal(item.armored, item.record_id, keys)
+        except IdentityError as e:
+            findings.append(Finding(item.file, item.line, 1, "identity-unreadable",
+                                    f"`identity` of `{item.record_id}` ({item.label}) {e}"))
             continue
-        name = path.relative_to(root).as_posix()
-        entries, _, _ = read_file(raw, name)
-        for entry in entries:
-            record: Any = entry.record
-            if record.kind != "person" or record.identity is None:
-                continue
-            try:
-                identity = unseal(record.identity, record.id, keys)
-            except IdentityError as e:
-                findings.append(entry.finding("identity-unreadable", f"`identity` of `{record.id}` ({record.label}) "
-                                              f"{e}", "identity"))
-                continue
-            found: set[str] = set()
-            for text in names_of(identity):
-                found |= needles(text)
-            secrets.append(Secret(record.id, record.label, frozenset(found)))
+        found: set[str] = set()
+        for text in names_of(identity):
+            found |= needles(text)
+        secrets.append(Secret(item.record_id, item.label, frozenset(found)))
     return secrets, findings
 
 
 WITHHELD = "<a name withheld: it holds a protected person's real name>"
 
 
+def _holds(text: str, secrets: list[Secret]) -> bool:
+    return any(True for _ in hits([text], secrets))
+
+
 def mask(path: str, secrets: list[Secret]) -> str:
-    """`path` with every part that holds a real name replaced: a finding must not repeat the leak."""
+    """`path` with every part that holds a real name replaced (the whole path when a name runs across its
+    folders): a finding must not repeat the leak."""
     parts = path.split("/")
-    return "/".join(WITHHELD if any(True for _ in hits([part], secrets)) else part for part in parts)
+    masked = [WITHHELD if _holds(part, secrets) else part for part in parts]
+    if _holds(" ".join(p for p in masked if p != WITHHELD), secrets):
+        return WITHHELD
+    return "/".join(masked)
+
+
+_TOKEN = re.compile(r"`[^`]*`|[^\s`]+")
 
 
 def mask_findings(findings: list[Finding], secrets: list[Secret]) -> list[Finding]:
-    """Findings whose file paths hold no real name."""
+    """Findings that hold no real name: not in their file paths, nor in their messages (which may quote a
+    path, a file name or an id)."""
     from dataclasses import replace
 
-    return [replace(f, file=mask(f.file, secrets)) for f in findings] if secrets else findings
+    if not secrets:
+        return findings
+    out = []
+    for f in findings:
+        message = f.message
+        if _holds(message, secrets):
+            message = _TOKEN.sub(lambda m: WITHHELD if _holds(m.group(0), secrets) else m.group(0), message)
+            if _holds(message, secrets):
+                message = f"{CODES_WITHHELD} [{f.code}]"
+        out.append(replace(f, file=mask(f.file, secrets), message=message))
+    return out
+
+
+CODES_WITHHELD = "the message is withheld: it holds a protected person's real name"
 
 
 def leak_findings(root: Path, keys: list[Any], history: bool = False) -> tuple[list[Finding], list[Secret]]:
@@ -180,11 +197,12 @@ def leak_findings(root: Path, keys: list[Any], history: bool = False) -> tuple[l
 
 
 def history_findings(root: Path, secrets: list[Secret]) -> Iterable[Finding]:
-    """Leaks in any commit of the git history: added lines, file names and commit messages."""
+    """Leaks in any commit of the git history: added lines (two at a time, as a name may be folded across
+    them), file names and commit messages."""
     try:
         log = subprocess.run(
-            ["git", "-C", str(root), "log", "--all", "--no-color", "--no-ext-diff", "--unified=0", "-p",
-             "--format=commit %H%n%B%n@@end-of-message@@"],
+            ["git", "-C", str(root), "-c", "core.quotepath=off", "log", "--all", "--no-color", "--no-ext-diff",
+             "--unified=0", "-p", "--relative", "--format=commit %H%n%B%n@@end-of-message@@", "--", "."],
             capture_output=True, check=True, stdin=subprocess.DEVNULL).stdout.decode("utf-8", "replace")
     except (OSError, subprocess.CalledProcessError):
         yield Finding(".", 0, 0, "identity-leak-skipped",
@@ -193,31 +211,40 @@ def history_findings(root: Path, secrets: list[Secret]) -> Iterable[Finding]:
         return
     commit, path, line, message = "", "", 0, False
     seen: set[tuple[str, str, int]] = set()
+    added: list[tuple[int, str]] = []
 
-    def report(text: str, where_path: str, where_line: int) -> Iterator[Finding]:
-        if _ARMOUR_LINE.match(text):
-            return  # a line of ciphertext
-        for _, secret in hits([text], secrets):
+    def report(lines: list[str], where_path: str, first_line: int) -> Iterator[Finding]:
+        for offset, secret in hits(lines, secrets):
+            where_line = first_line + offset - 1 if first_line else 0
             key = (secret.person, where_path, where_line)
             if key not in seen:
                 seen.add(key)
                 yield Finding(where_path or ".", where_line, 1 if where_line else 0, "identity-leak",
                               _message(secret, f" in commit {commit[:12]} of the git history"))
 
+    def flush() -> Iterator[Finding]:
+        if added:
+            yield from report([text for _, text in added], path, added[0][0])
+            added.clear()
+
     for raw in log.splitlines():
-        if raw.startswith("commit ") and len(raw) == 47:
+        if raw.startswith("commit ") and len(raw) in (47, 71):  # SHA-1 or SHA-256
+            yield from flush()
             commit, path, line, message = raw[7:], "", 0, True
         elif message:
             if raw == "@@end-of-message@@":
                 message = False
             else:
-                yield from report(raw, "(commit message)", 0)
+                yield from report([raw], "(commit message)", 0)
         elif raw.startswith("diff --git "):
+            yield from flush()
             path = raw.split(" b/", 1)[-1]
-            yield from report(path.replace("/", " "), path, 0)
+            yield from report([path.replace("/", " ")], path, 0)
         elif raw.startswith("@@ "):
+            yield from flush()
             match = re.search(r"\+(\d+)", raw)
             line = int(match.group(1)) if match else 0
         elif raw.startswith("+") and not raw.startswith("+++"):
-            yield from report(raw[1:], path, line)
+            added.append((line, raw[1:]))
             line += 1
+    yield from flush()

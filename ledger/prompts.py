@@ -187,7 +187,9 @@ def _check_value(model: type[Any], name: str, value: Any) -> str | None:
 
 
 def _optional_fields(model: type[Record], data: dict[str, Any], protected: bool) -> list[str]:
-    skip = {"kind", "id", "name", "pseudonym", "protected"} if model.__name__ == "Person" else {"kind", "id"}
+    # `identity` is never typed as a field: `ask_identity` takes it, to be sealed
+    skip = {"kind", "id", "name", "pseudonym", "protected", "identity"} if model.__name__ == "Person" \
+        else {"kind", "id"}
     return [n for n in field_order(model) if n not in skip and n not in data and not model.model_fields[n].is_required()
             and not (protected and n == "aliases")]
 

@@ -207,3 +207,52 @@ def test_a_missing_part_of_the_cache_after_a_change(messy: LedgerDir, part: str)
     messy.record("orgs/pgo.yaml", "kind: org\nid: pgo-renamed\nname: Prosecutor General's Office\n")
     assert checker.check(messy.root).findings == findings_of(messy.root)
     assert checker.check(messy.root).findings == findings_of(messy.root)
+
+
+def test_review_cases_cached_equals_full(ledger_dir: LedgerDir, tmp_path: Path) -> None:
+    """Edits whose effects reach other files: a duplicate's sum cycle, ledger.yaml edited in place, a
+    folder named like a record file, evidence changed in a copied ledger."""
+    root = ledger_dir.root
+    claim = ("kind: claim\nid: {id}\nsource: letter\nmeasure: detained\nvalue: 1\n"
+             "scope: {{place: zhanaozen, period: 2011-12-16}}\n{extra}")
+    ledger_dir.record("a.yaml", claim.format(id="xx", extra="sum_of: [aa]\n"))
+    ledger_dir.record("b.yaml", claim.format(id="xx", extra="sum_of: [zz]\n"))
+    ledger_dir.record("c.yaml", claim.format(id="aa", extra=""))
+    ledger_dir.record("zz.yaml", claim.format(id="zz", extra=""))
+    checker.check(root)
+    ledger_dir.record("c.yaml", claim.format(id="aa", extra="sum_of: [xx]\n"))
+    assert checker.check(root).findings == checker.check(root, use_cache=False).findings == findings_of(root)
+
+    config = (root / "ledger.yaml").read_text()
+    stat = (root / "ledger.yaml").stat()
+    (root / "ledger.yaml").write_text(config.replace("  killed: {", "  kilt:   {"))  # same size
+    os.utime(root / "ledger.yaml", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert checker.check(root).findings == findings_of(root)
+    (root / "ledger.yaml").write_text(config)
+
+    ledger_dir.record("odd.yaml/inner.yaml", "kind: org\nid: inner\nnme: typo\n")
+    assert checker.check(root).findings == findings_of(root)
+    assert any(f.file == "records/odd.yaml/inner.yaml" for f in checker.check(root).findings)
+    shutil.rmtree(root / "records" / "odd.yaml")
+
+    ledger_dir.write("evidence/e.txt", b"one")
+    ledger_dir.record("documents/e.yaml", "kind: document\nid: e-doc\ntype: other\ntitle: T\nfiles:\n"
+                      "  - path: evidence/e.txt\n    sha256: " + hashlib.sha256(b"one").hexdigest() + "\n")
+    checker.check(root)
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    (copy / "evidence" / "e.txt").write_bytes(b"two")
+    assert [f.code for f in checker.check(copy).findings] == [f.code for f in findings_of(copy)]
+    assert "hash-mismatch" in {f.code for f in checker.check(copy).findings}
+
+
+def test_a_rule_that_fails_is_a_finding_not_a_crash(messy: LedgerDir, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger import checks
+
+    def unreadable(path: Path) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(checks, "sha256_of", unreadable)
+    for use_cache in (False, True):
+        found = checker.check(messy.root, use_cache=use_cache).findings
+        assert any(f.code == "missing-file" and "cannot be read" in f.message for f in found)

@@ -216,3 +216,68 @@ def test_without_a_key_the_leak_check_says_it_was_skipped(team: LedgerDir, runne
     result = runner.invoke(app, ["check", "--ledger", str(team.root)])
     assert result.exit_code == 0 and "leak check skipped: no key" in result.output
     assert runner.invoke(app, ["check", "--ledger", str(team.root), "--history"]).exit_code == 2
+
+
+def test_spellings_fold_to_one(team: LedgerDir) -> None:
+    from ledger.leaks import Secret, hits, needles
+
+    secret = Secret("p", "P.", frozenset(needles("Ахметова Айгуль Сериковна") | needles("Ольга Петрова")))
+    lines = ["Aigul Akhmetova said", "OLGA PETROVA", "Petrova,", "", "Olga was there", "nothing here",
+             "QmFzZTY0IGNpcGhlcnRleHQgQWlndWwgQWtobWV0b3Zh"]
+    assert [line for line, _ in hits(lines, [secret])] == [1, 2, 3]
+
+
+def test_a_sealed_identity_in_an_invalid_record_is_still_checked(team: LedgerDir, runner: CliRunner) -> None:
+    root = team.root
+    path = root / "records" / "people" / "temir-t.yaml"
+    path.write_text(path.read_text().replace("roles:", "rols:"))  # a typo makes the record invalid
+    team.record("testimonies/t-9.yaml", "kind: testimony\nid: t-9\nwitness: temir-t\ndate: 2011-12-29\n"
+                "mode: telephone\nconsent: anonymous\nsummary: Canarybekov Zhanbolat again.\n")
+    found = json.loads(runner.invoke(app, ["check", "--ledger", str(root), "-f", "json"]).output)
+    assert "identity-leak" in {f["code"] for f in found}
+    revealed = runner.invoke(app, ["reveal", "temir-t", "--ledger", str(root), "--force"])
+    assert revealed.exit_code == 0
+
+
+def test_messages_that_quote_a_path_with_a_name_are_masked(team: LedgerDir, runner: CliRunner) -> None:
+    team.record("documents/d.yaml", "kind: document\nid: d-1\ntype: other\ntitle: T\nfiles:\n"
+                "  - path: evidence/zhanbolat-canarybekov-interview.txt\n    sha256: " + "a" * 64 + "\n")
+    result = runner.invoke(app, ["check", "--ledger", str(team.root), "-f", "json"])
+    assert "missing-file" in result.output and "withheld" in result.output
+    assert "canarybekov" not in result.output.lower()
+
+
+def test_history_names_folded_across_lines_and_in_cyrillic_file_names(team: LedgerDir, runner: CliRunner,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    root = team.root
+    monkeypatch.chdir(root)
+    git = ["git", "-C", str(root), "-c", "user.email=t@example.org", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    team.record("testimonies/t-3.yaml", "kind: testimony\nid: t-3\nwitness: temir-t\ndate: 2011-12-28\n"
+                "mode: in-person\nconsent: anonymous\nsummary: >-\n  a long account that ends with Zhanbolat\n"
+                "  Canarybekov and more.\n")
+    team.write("evidence/Жанболат Канарыбеков.txt", "notes")
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "add"], check=True)
+    (root / "records" / "testimonies" / "t-3.yaml").unlink()
+    (root / "evidence" / "Жанболат Канарыбеков.txt").unlink()
+    subprocess.run([*git, "commit", "-qam", "remove"], check=True)
+    result = runner.invoke(app, ["check", "--ledger", str(root), "-f", "json", "--history"])
+    found = [f for f in json.loads(result.output) if f["code"] == "identity-leak"]
+    assert any(f["file"] == "records/testimonies/t-3.yaml" and f["line"] == 8 for f in found), found
+    assert any(f["file"].startswith("evidence/<a name withheld") for f in found), found
+    assert "Канарыбеков" not in result.output and "canarybekov" not in result.output.lower()
+
+
+def test_protected_aliases_and_identity_are_never_typed_in(team: LedgerDir, runner: CliRunner) -> None:
+    root = str(team.root)
+    aliases = runner.invoke(app, ["add", "person", "--protected", "--set", "pseudonym=Q.", "--set",
+                                  "aliases=Canarybekov", "--ledger", root])
+    assert aliases.exit_code == 2 and "Canarybekov" not in aliases.output
+    sealed = runner.invoke(app, ["add", "person", "--set", "name=A", "--set", "identity=x", "--ledger", root])
+    assert sealed.exit_code == 2
+    from ledger.editor import template
+    from ledger.load import load_ledger
+
+    text = template(load_ledger(team.root)[0], "person", {"protected": True})
+    assert "identity" not in text and "\nname:" not in text and "aliases" not in text
