@@ -103,6 +103,38 @@ def _stat_range(lo: int, hi: int) -> tuple[bytes, bytes]:
     return sizes.tobytes(), mtimes.tobytes()
 
 
+def _forked(fn: Callable[[int, int], tuple[bytes, bytes]], lo: int, hi: int) -> Any:
+    """`fn(lo, hi)` in a forked child, started now and collected when the result is asked for: a plain fork
+    and a pipe cost less than a process pool, which matters for a warm check's half-second."""
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child: stat, send, leave at once
+        code = 1
+        try:
+            os.close(read_end)
+            payload = marshal.dumps(fn(lo, hi))
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(payload)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+
+    class Pending:
+        def result(self) -> Any:
+            with os.fdopen(read_end, "rb") as pipe:
+                payload = pipe.read()
+            _, status = os.waitpid(pid, 0)
+            return marshal.loads(payload) if status == 0 and payload else None
+
+    return Pending()
+
+
 def scan(root: Path, jobs: int = 1) -> Listing:
     """Every record file under records/ with its size and mtime; `jobs` processes stat them."""
     return scan_folder(root / RECORDS_DIR, RECORDS_DIR + "/", jobs)
@@ -131,16 +163,13 @@ def scan_folder(top: Path, top_prefix: str, jobs: int = 1) -> Listing:
                 stack.append((base + n, prefix + n + "/"))
     saved, _SCAN_PATHS = _SCAN_PATHS, paths
     try:
-        import multiprocessing
-
-        if jobs > 1 and len(paths) >= PARALLEL_MIN_FILES * 5 and "fork" in multiprocessing.get_all_start_methods():
-            from concurrent.futures import ProcessPoolExecutor
-
+        if jobs > 1 and len(paths) >= PARALLEL_MIN_FILES * 5 and hasattr(os, "fork"):
             half = len(paths) // 2
-            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-                other = pool.submit(_stat_range, half, len(paths))
-                first = _stat_range(0, half)
-                second = other.result()
+            pending = _forked(_stat_range, half, len(paths))
+            first = _stat_range(0, half)
+            second = pending.result() if pending is not None else None
+            if second is None:  # the fork failed: do it here
+                second = _stat_range(half, len(paths))
             sizes, mtimes = array("q", first[0] + second[0]), array("q", first[1] + second[1])
         else:
             raw = _stat_range(0, len(paths))

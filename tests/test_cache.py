@@ -256,3 +256,9 @@ def test_a_rule_that_fails_is_a_finding_not_a_crash(messy: LedgerDir, monkeypatc
     for use_cache in (False, True):
         found = checker.check(messy.root, use_cache=use_cache).findings
         assert any(f.code == "missing-file" and "cannot be read" in f.message for f in found)
+
+
+def test_scan_on_two_processes_lists_the_same(messy: LedgerDir, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checker, "PARALLEL_MIN_FILES", 0)
+    one, two = checker.scan(messy.root, 1), checker.scan(messy.root, 2)
+    assert one.sorted() == two.sorted() and len(one) > 5
