@@ -330,6 +330,11 @@ def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = Fals
         if checked.record is None:
             raise AddError(checked.problems)
         text = dump_record(checked.record, checked.path, root)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise AddError(["the record holds a character that is not Unicode text (a lone surrogate, from a "
+                            "broken \\u escape?); fix the text"]) from None
         if not dry_run:
             checked.path.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -342,7 +347,7 @@ def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = Fals
 
 def summary(ledger: Ledger, record: Record) -> str:
     """One line about a record that names people only as output may: protected ones by pseudonym."""
-    from .citation import label, long_date
+    from .citation import label, long_date, witness_label
 
     rec: Any = record
     match record.kind:
@@ -353,7 +358,8 @@ def summary(ledger: Ledger, record: Record) -> str:
         case "event":
             return f"event {rec.title or rec.id}" + (f", {rec.period}" if rec.period else "")
         case "testimony":
-            return f"testimony of {label(ledger, rec.witness)}, {long_date(rec.date)} ({rec.consent})"
+            return f"testimony of {witness_label(ledger, rec.witness, rec.consent)}, {long_date(rec.date)} " \
+                   f"({rec.consent})"
         case "statement":
             return f"statement by {label(ledger, rec.issuer)}, {long_date(rec.date)}"
         case "document":

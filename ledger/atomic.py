@@ -11,6 +11,8 @@ from pathlib import Path
 def _write_temp(path: Path, data: bytes) -> str:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if hasattr(os, "fchmod"):  # mkstemp's 0600 is for secrets; records get the user's usual mode
+            os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -20,6 +22,12 @@ def _write_temp(path: Path, data: bytes) -> str:
             os.unlink(tmp)
         raise
     return tmp
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -45,6 +45,19 @@ def label(ledger: Ledger, ref: str | None) -> str:
     return ref
 
 
+def witness_label(ledger: Ledger, ref: str, consent: str) -> str:
+    """How output may name a testimony's witness: by name only when the testimony is `public`; under a
+    pseudonym when `anonymous` (or as "a witness", if the person has none); never when `confidential`."""
+    if consent == "confidential":
+        return "a witness whose testimony is confidential"
+    if consent == "anonymous":
+        entry = ledger.by_id.get(ref)
+        person = entry.record if entry is not None else None
+        pseudonym = getattr(person, "pseudonym", None)
+        return pseudonym if isinstance(pseudonym, str) else "a witness who asked not to be named"
+    return label(ledger, ref)
+
+
 def describe_source(ledger: Ledger, ref: str) -> Source:
     """The source record `ref` as output may name it."""
     entry = ledger.by_id.get(ref)
@@ -52,9 +65,7 @@ def describe_source(ledger: Ledger, ref: str) -> Source:
     if isinstance(rec, Testimony):
         to = label(ledger, rec.recorded_by) if rec.recorded_by else "researchers"
         verb = f"told {to}" if rec.mode != "media" else f"told {to} in a media interview"
-        who = label(ledger, rec.witness)
-        if rec.consent == "confidential":
-            who = "a witness whose testimony is confidential"
+        who = witness_label(ledger, rec.witness, rec.consent)
         return Source(ref, "testimony", who, rec.date, verb, rec.consent != "confidential")
     if isinstance(rec, Statement):
         return Source(ref, "statement", label(ledger, rec.issuer), rec.date, "stated", True)

@@ -395,7 +395,7 @@ def add(
         if data is None:
             typer.echo("ledger add: nothing was written", err=True)
             raise typer.Exit(EXIT_USAGE)
-    if protected and identity is None and sys.stdin.isatty() and (interactive or edit):
+    if (protected or data.get("protected")) and identity is None and sys.stdin.isatty() and (interactive or edit):
         from .prompts import ask_identity
 
         identity = ask_identity(_console(stderr=True))
@@ -537,6 +537,10 @@ def reveal(
 
 def main() -> None:
     """Entry point of the `ledger` command."""
+    for stream in (sys.stdout, sys.stderr):  # text with a lone surrogate is shown escaped, not a crash
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     app(prog_name="ledger")
 
 

@@ -152,7 +152,7 @@ def _sum_related(ledger: Ledger, views: dict[str, ClaimView]) -> set[frozenset[s
     return related
 
 
-def difference(low: ClaimView, high: ClaimView) -> tuple[Bound, Bound]:
+def difference(low: ClaimView, high: ClaimView) -> tuple[Bound, Bound | None]:
     """How far apart two disjoint figures are: the absolute difference and the ratio of larger to smaller."""
     lo, hi = low.interval, high.interval
     assert lo.hi is not None
@@ -160,7 +160,7 @@ def difference(low: ClaimView, high: ClaimView) -> tuple[Bound, Bound]:
     high_low = high.value.a if strict and high.value.a is not None else hi.lo
     diff = Bound(high_low - lo.hi, None if hi.hi is None else hi.hi - lo.lo, strict)
     if lo.hi == 0:
-        ratio = Bound(0, None, False)  # nothing to divide by: reported as "from none"
+        ratio = None  # nothing to divide by: no ratio ("against none")
     else:
         ratio_high = None if hi.hi is None or lo.lo == 0 else hi.hi / lo.lo
         ratio = Bound(high_low / lo.hi, ratio_high, strict)

@@ -88,7 +88,7 @@ def _num(x: float) -> str:
 def bound_words(bound: Bound, unit: str = "") -> str:
     """`11`, `more than 570`, `at least 70`, `between 5 and 10`, with `unit` after the number."""
     low = _num(bound.low)
-    if bound.high is not None and bound.high == bound.low:
+    if bound.high is not None and _num(bound.high) == low:
         return f"{low}{unit}"
     if bound.high is not None:
         return f"between {low} and {_num(bound.high)}{unit}"
@@ -97,9 +97,9 @@ def bound_words(bound: Bound, unit: str = "") -> str:
 
 def difference_words(finding: FigureFinding) -> str:
     """`11 more (1.2 times as many)`: how far apart the two figures are."""
-    assert finding.difference is not None and finding.ratio is not None
+    assert finding.difference is not None
     diff = bound_words(finding.difference, " more")
-    if finding.ratio.low == 0 and finding.ratio.high is None:
+    if finding.ratio is None:
         return f"{diff}, against none"
     return f"{diff} ({bound_words(finding.ratio, ' times as many')})"
 
@@ -149,7 +149,7 @@ def finding_sentence(finding: FigureFinding, vocab: Vocab, cites: Citations) -> 
     a, b = finding.a, finding.b
     if finding.kind == "sum":
         parts = " + ".join(str(p.value) for p in finding.parts)
-        refs = "".join(sorted({cites.cite(p) for p in finding.parts}))
+        refs = "".join(sorted({cites.cite(p) for p in finding.parts}, key=lambda ref: int(ref.strip("[]"))))
         whose = "the source states this total itself" if a.quoted else "this total is the ledger's own arithmetic"
         return (f"**Sum.** {_cap(_said(a, vocab, cites))}; but its parts add up to {parts} = "
                 f"{_interval_words(finding.total)} {refs} ({whose}).")

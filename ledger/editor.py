@@ -4,6 +4,7 @@ valid, keeping what was typed (as `git commit` and `kubectl edit` do)."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import tempfile
@@ -26,14 +27,17 @@ def _choices(ledger: Ledger, model: type[Any], name: str, path: tuple[str, ...])
 
 
 def _scalar(value: Any) -> str:
-    if value is None:
-        return ""
+    """A value as the template writes it: plain when that reads back as the same value, else quoted."""
     import json
 
-    if isinstance(value, str) and (value != value.strip() or any(c in value for c in ":#'\"{}[],&*!|>%@`")
-                                   or value.lower() in ("true", "false", "null", "~", "")):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    from .yamlio import resolve_plain
+
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        plain = re.fullmatch(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n:#]*", value) and value == value.strip()
+        return value if plain and resolve_plain(value) == value else json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
 
 
 def template(ledger: Ledger, kind: str, data: dict[str, Any]) -> str:
@@ -152,6 +156,6 @@ def edit_record(root: Path, kind: str, data: dict[str, Any]) -> dict[str, Any] |
                 if data.get("protected"):
                     draft["protected"] = True
                 return draft
-            text = "".join(f"{ERROR_MARK}{p}\n" for p in problems) + "#\n" + edited
+            text = "".join(f"{ERROR_MARK}{p}\n" for p in problems) + f"{ERROR_MARK}(fix, save and close)\n" + edited
     finally:
         path.unlink(missing_ok=True)

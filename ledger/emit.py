@@ -14,6 +14,7 @@ from .models import Record
 
 WIDTH = 78
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UNBLOCKABLE = re.compile("[\r\x85\u2028\u2029]" + r"|\n\n+$|^\n|[ \t]\n|^[ \t]")
 
 
 def field_order(model: type[Record]) -> list[str]:
@@ -46,9 +47,14 @@ def _block(value: Any, indent: int) -> Any:
         return CommentedSeq(_block(v, indent + 4) for v in value)
     if isinstance(value, str):
         if _ISO_DATE.match(value):
-            return date.fromisoformat(value)  # written unquoted; read back as the same text
+            try:
+                return date.fromisoformat(value)  # written unquoted; read back as the same text
+            except ValueError:
+                return value  # looks like a date, is not one: text, quoted by the dumper
+        if _UNBLOCKABLE.search(value):
+            return value  # characters a block scalar cannot keep as they are: quoted by the dumper
         if "\n" in value.rstrip("\n"):
-            return LiteralScalarString(value if value.endswith("\n") else value + "\n")
+            return LiteralScalarString(value)
         if len(value) > WIDTH - indent - 10 and value == value.strip() and "  " not in value:
             folded = FoldedScalarString(value)
             lines = textwrap.wrap(value, WIDTH - indent - 2, break_long_words=False, break_on_hyphens=False)

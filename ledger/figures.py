@@ -198,9 +198,10 @@ def parse_value(raw: object) -> FigureValue:
             if form == "lt" and nums[0] == 0:
                 raise FigureError('"<0" admits no count; counts are 0 or more')
             if form == "range" and nums[0] > nums[1]:
-                raise FigureError(f'"{text}": the first number must not exceed the second')
+                raise FigureError("in a range, the first number must not exceed the second")
             return FigureValue(form, nums[0], nums[1] if len(nums) > 1 else None)
-    raise FigureError(f"cannot read {text[:40]!r} as a figure; accepted forms: {VALUE_FORMS}")
+    shown = f"{text!r} " if len(text) <= 20 and " " not in text.strip() else ""
+    raise FigureError(f"cannot read {shown}as a figure; accepted forms: {VALUE_FORMS}")
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -260,9 +261,9 @@ def parse_period(raw: object) -> Period:
     text = raw.strip()
     parts = text.split("..")
     if len(parts) > 2 or not all(_DATE.match(p.strip()) for p in parts):
-        raise FigureError(f"cannot read {text[:40]!r} as a period; write {PERIOD_FORMS}")
+        raise FigureError(f"cannot read this as a period; write {PERIOD_FORMS}")
     try:
         days = [date.fromisoformat(p.strip()) for p in parts]
     except ValueError:
-        raise FigureError(f"{text[:40]!r} holds a date that is not in the calendar") from None
+        raise FigureError("the period holds a date that is not in the calendar") from None
     return Period(days[0], days[-1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from typing import Any
 
@@ -11,6 +12,15 @@ from pydantic import BaseModel, ValidationError
 from .findings import Finding
 from .models import KINDS, MODELS, SLUG_HELP, SLUG_PATTERN, LedgerConfig, Record
 from .yamlio import Document
+
+
+_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+
+
+def is_word(text: str) -> bool:
+    """True for a value that is safe to repeat in a message: one short word (a slug, an enumeration value),
+    which a person's name or a sentence from a record is not."""
+    return bool(_WORD.match(text)) and " " not in text
 
 
 def dotted(loc: tuple[Any, ...]) -> str:
@@ -60,8 +70,9 @@ def _message(err: Any, field: str) -> str:
         return f"`{field}` must be {SLUG_HELP}"
     if typ == "literal_error":
         given = err.get("input")
-        hint = suggest(given, [s.strip("' ") for s in str(ctx.get("expected", "")).replace(" or ", ",").split(",")])
-        shown = f"`{given}` is not allowed" if isinstance(given, str) and len(given) <= 40 else "not allowed"
+        choices = [s.strip("' ") for s in str(ctx.get("expected", "")).replace(" or ", ",").split(",")]
+        hint = suggest(given, choices) if isinstance(given, str) and is_word(given) else ""
+        shown = f"`{given}` is not allowed" if isinstance(given, str) and is_word(given) else "not allowed"
         return f"`{field}`: {shown}; expected {ctx.get('expected')}{hint}"
     if typ in ("figure_value", "period", "iso_date", "year_or_date"):
         return f"`{field}`: {msg}"
@@ -103,9 +114,12 @@ def validation_findings(
             findings.append(Finding(file, line, col, "missing-field", message))
         elif typ == "extra_forbidden":
             line, col = doc.locate(prefix + loc, key=True)
-            hint = suggest(str(loc[-1]), _fields_at(model, loc[:-1]))
-            findings.append(Finding(file, line, col, "unknown-field",
-                                    f"unknown field `{dotted(loc)[:60]}`{hint}; the format has no such field"))
+            if all(is_word(str(part)) for part in loc if not isinstance(part, int)):
+                hint = suggest(str(loc[-1]), _fields_at(model, loc[:-1]))
+                message = f"unknown field `{dotted(loc)[:60]}`{hint}; the format has no such field"
+            else:
+                message = "a key that is no field of the format (it is not a field name: a value written as a key?)"
+            findings.append(Finding(file, line, col, "unknown-field", message))
         elif typ == "protected_name":
             line, col = doc.locate(prefix + loc, key=True)
             findings.append(Finding(file, line, col, "protected-name", err["msg"]))

@@ -315,3 +315,42 @@ def test_every_shipped_record_survives_a_round_trip_through_the_writer(tmp_path:
         [doc] = parse_text(text, entry.file).documents
         again, problems = validate_record(doc, entry.file)
         assert problems == [] and again == entry.record, entry.file
+
+
+@pytest.mark.parametrize("text", ["a\nb", "a\nb\n", "a\r\nb", "x\u2028y " * 30, "a\n\n", "2011-02-30", "  lead",
+                                  "end  \nx", "1984", "- x", "yes", "a: b", "#hash", "Ω " * 50])
+def test_written_text_reads_back_the_same(text: str) -> None:
+    from ledger.emit import dump_record
+    from ledger.models import Org
+    from ledger.validate import validate_record
+    from ledger.yamlio import parse_text
+
+    record = Org.model_validate({"kind": "org", "id": "o-1", "name": "N", "summary": text, "notes": text})
+    written = dump_record(record, Path("/l/records/orgs/o-1.yaml"), Path("/l"))
+    again, problems = validate_record(parse_text(written, "f").documents[0], "f")
+    assert problems == [] and again == record
+
+
+def test_editor_template_keeps_prefilled_values(ledger_dir: LedgerDir, runner: CliRunner, fake_editor,
+                                                tmp_path: Path) -> None:
+    draft = tmp_path / "d.yaml"
+    draft.write_text("issuer: pgo\ndate: 2011-12-17\nsummary: |-\n  line one\n  line two\nmedium: speech\n")
+    log = fake_editor("@@KEEP@@")
+    (tmp_path / "edits" / "00.txt").unlink()
+    script = Path(os.environ["EDITOR"].split()[-1])
+    script.write_text("import sys\n")  # an editor that saves the template as it is
+    result = add(runner, ledger_dir, "statement", "--from", str(draft), "--edit")
+    assert result.exit_code == 0, result.output
+    text = (ledger_dir.root / "records" / "statements" / "2011-12-17-pgo.yaml").read_text()
+    assert "summary: |-\n  line one\n  line two\n" in text
+    assert log.name == "editor.log"  # the no-op editor wrote no log: the template was saved as it was
+
+
+def test_written_files_have_the_usual_permissions(ledger_dir: LedgerDir, runner: CliRunner) -> None:
+    old = os.umask(0o022)
+    try:
+        assert add(runner, ledger_dir, "org", "--set", "name=Radio Azattyk").exit_code == 0
+    finally:
+        os.umask(old)
+    path = ledger_dir.root / "records" / "orgs" / "radio-azattyk.yaml"
+    assert oct(path.stat().st_mode & 0o777) == "0o644"

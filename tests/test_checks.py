@@ -257,3 +257,12 @@ def test_hostile_values_get_findings_not_crashes(ledger_dir: LedgerDir) -> None:
     found = [(f.file, f.line, f.code) for f in findings_of(ledger_dir.root)]
     assert found == [("records/big.yaml", 5, "invalid-value"), ("records/deep.yaml", 3, "invalid-value"),
                      ("records/nul.yaml", 6, "bad-path"), ("records/nul.yaml", 8, "bad-path")]
+
+
+def test_messages_never_repeat_a_records_text(ledger_dir: LedgerDir) -> None:
+    ledger_dir.record("t.yaml", "kind: testimony\nid: t-x\nwitness: gaukhar-g\ndate: 2011-12-28\nmode: in-person\n"
+                      "consent: public\nrelation: brother of Canary Secretname\nsummary: S.\n"
+                      "Canary Secretname: his real name\n")
+    found = findings_of(ledger_dir.root)
+    assert {f.code for f in found} == {"invalid-value", "unknown-field"}
+    assert "Canary" not in repr(found) and "Secretname" not in repr(found)

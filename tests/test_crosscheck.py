@@ -328,3 +328,25 @@ def test_protected_witnesses_only_by_pseudonym_and_confidential_never_quoted(run
         src = SHIPPED.by_id[c.source].record  # type: ignore[attr-defined]
         if getattr(src, "consent", None) == "confidential" and c.quote:  # type: ignore[attr-defined]
             assert c.quote not in md  # type: ignore[attr-defined]
+
+
+def test_an_anonymous_witness_is_never_named(ledger_dir: LedgerDir, runner: CliRunner) -> None:
+    ledger_dir.record("people/named.yaml", "kind: person\nid: named\nname: Canary Namedperson\n")
+    ledger_dir.record("testimonies/t-anon.yaml", "kind: testimony\nid: t-anon\nwitness: named\ndate: 2011-12-28\n"
+                      "mode: in-person\nconsent: anonymous\nsummary: S.\n")
+    ledger_dir.record("sources.yaml", SOURCES)
+    ledger_dir.record("c.yaml", claim("c-a", "s-one", 64) + "---\n" + claim("c-b", "t-anon", 80, quote="eighty"))
+    for fmt in ("text", "markdown", "json"):
+        out = runner.invoke(app, ["diff-figures", "--ledger", str(ledger_dir.root), "-f", fmt]).output
+        assert "Canary" not in out and "Namedperson" not in out
+    md = runner.invoke(app, ["diff-figures", "--ledger", str(ledger_dir.root), "-f", "markdown"]).output
+    assert "a witness who asked not to be named" in md.lower()
+
+
+def test_a_figure_against_none_has_no_ratio(ledger_dir: LedgerDir, runner: CliRunner) -> None:
+    figures(ledger_dir, claim("c-a", "s-one", 0), claim("c-b", "s-two", 5))
+    out = json.loads(runner.invoke(app, ["diff-figures", "--ledger", str(ledger_dir.root), "-f", "json"]).output)
+    [f] = [f for f in out["findings"] if f["measure"] == "gunshot-wounded"]
+    assert f["ratio"] is None and f["difference"]["min"] == 5
+    md = runner.invoke(app, ["diff-figures", "--ledger", str(ledger_dir.root), "-f", "markdown"]).output
+    assert "5 more, against none" in md
