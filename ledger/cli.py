@@ -103,7 +103,12 @@ def check(
     from .report import relocate, render_github, render_json, render_text
 
     root = _root(ledger)
-    keys = _keys(identity, required=history)
+    # the default key is used only in ledgers that seal identities: a ledger without recipients has none,
+    # and reading every file for them would cost a large ledger its cache
+    import os
+
+    wanted = identity is not None or history or bool(os.environ.get("LEDGER_IDENTITY")) or _has_recipients(root)
+    keys = _keys(identity, required=history) if wanted else None
     with _progress(enabled=output is CheckFormat.text) as progress:
         result = run_check(root, use_cache=not no_cache, jobs=jobs, progress=progress)
     found = result.findings
