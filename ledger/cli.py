@@ -444,6 +444,16 @@ def keys_init(identity: IdentityOption = None) -> None:
     typer.echo(f"next, in the ledger: ledger keys add YOUR-NAME {recipient}")
 
 
+def _set_recipient(ledger: Optional[Path], name: str, recipient: Optional[str]) -> None:
+    from .identity import IdentityError
+    from .keyring import set_recipient
+
+    try:
+        set_recipient(_root(ledger), name, recipient)
+    except IdentityError as e:
+        raise _identity_failure(e) from None
+
+
 @keys_app.command("add")
 def keys_add(
     name: Annotated[str, typer.Argument(help="A neutral label for the key's holder: no personal data.")],
@@ -451,14 +461,7 @@ def keys_add(
     ledger: LedgerOption = None,
 ) -> None:
     """List a recipient in ledger.yaml. Identities sealed before must be re-sealed: `ledger keys rotate`."""
-    from .identity import IdentityError
-    from .keyring import set_recipient
-
-    root = _root(ledger)
-    try:
-        set_recipient(root, name, recipient)
-    except IdentityError as e:
-        raise _identity_failure(e) from None
+    _set_recipient(ledger, name, recipient)
     typer.echo(f"added `{name}` to the recipients in ledger.yaml; run `ledger keys rotate` so that they can "
                "read the identities sealed before")
 
@@ -469,14 +472,7 @@ def keys_remove(
     ledger: LedgerOption = None,
 ) -> None:
     """Take a recipient out of ledger.yaml; then `ledger keys rotate` so that new ciphertexts exclude them."""
-    from .identity import IdentityError
-    from .keyring import set_recipient
-
-    root = _root(ledger)
-    try:
-        set_recipient(root, name, None)
-    except IdentityError as e:
-        raise _identity_failure(e) from None
+    _set_recipient(ledger, name, None)
     typer.echo(f"removed `{name}` from ledger.yaml; now run `ledger keys rotate` (and read the README on "
                "what rotation cannot undo)")
 
