@@ -36,15 +36,6 @@ def slugify(text: str, limit: int = 40) -> str:
     return slug[:limit].rstrip("-")
 
 
-# Fields that hold ids, with the kinds (or the ledger.yaml vocabulary) they name: used for choices.
-def reference_kinds(model: type[Record], name: str) -> tuple[str, ...]:
-    return model.references.get(name, ())
-
-
-def vocabulary_of(model: type[Record], path: tuple[str, ...]) -> str | None:
-    return model.vocabulary.get(path)
-
-
 def is_list(model: type[Any], name: str) -> bool:
     """True when the field holds a list (a repeated `--set` appends to it)."""
     info = model.model_fields.get(name)

@@ -515,10 +515,6 @@ def _schemas_signature(root: Path) -> Any:
     return out
 
 
-def _listing_digest(listing: list[tuple[str, int, int]]) -> bytes:
-    return hashlib.sha256(marshal.dumps(listing)).digest()
-
-
 def _config_key(root: Path) -> Any:
     """ledger.yaml's hash: a small file, hashed every time rather than trusted by its stat."""
     try:

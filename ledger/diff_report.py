@@ -75,10 +75,6 @@ def value_words(value: FigureValue) -> str:
     return f"at least {a}" if a is not None else f"at most {b}"
 
 
-def interval_text(interval: Interval) -> str:
-    return str(interval)
-
-
 def _num(x: float) -> str:
     if float(x).is_integer():
         return str(int(x))

@@ -90,11 +90,6 @@ def load_identities(path: Path) -> list[Any]:
     return keys
 
 
-def public_of(path: Path) -> list[str]:
-    """The public recipients of the identities in a key file."""
-    return [str(key.to_public()) for key in load_identities(path)]
-
-
 def check_recipient(text: str) -> str:
     """`text` if it is an age recipient (`age1…`), else IdentityError."""
     import pyrage
