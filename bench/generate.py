@@ -31,15 +31,8 @@ from pathlib import Path
 GENERATOR_VERSION = 1
 MARKER = ".bench-generated.json"
 
-PLURALS = {
-    "person": "people",
-    "org": "orgs",
-    "event": "events",
-    "testimony": "testimonies",
-    "statement": "statements",
-    "document": "documents",
-    "claim": "claims",
-}
+from ledger.models import PLURALS  # noqa: E402 - the folder of each kind, as `ledger add` writes them
+
 # Records per 1,000.
 SHARES = {"person": 300, "org": 30, "event": 40, "testimony": 200, "statement": 80, "document": 50, "claim": 300}
 MINIMUM = {"person": 4, "org": 4, "event": 1, "testimony": 2, "statement": 1, "document": 1}
