@@ -10,7 +10,8 @@ from typing import Any, NamedTuple
 from .facts import Facts, facts_of
 from .figures import FigureValue
 from .findings import Finding
-from .load import CONFIG_NAME, Ledger
+from .layout import CONFIG_NAME
+from .load import Ledger
 from .models import VOCABULARIES, LedgerConfig
 from .validate import dotted, suggest
 from .yamlio import Document as YamlDocument

@@ -8,15 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .findings import Finding
-from .layout import (  # noqa: F401 - find_root, open_root and LedgerNotFound are part of this module's API
-    CONFIG_NAME,
-    PARALLEL_MIN_FILES,
-    RECORD_SUFFIXES,
-    RECORDS_DIR,
-    LedgerNotFound,
-    find_root,
-    open_root,
-)
+from .layout import CONFIG_NAME, PARALLEL_MIN_FILES
 from .models import LedgerConfig, Record
 from .validate import validate_config, validate_record
 from .yamlio import Document, ParsedFile, fast_parse, parse_bytes
@@ -58,14 +50,9 @@ class Ledger:
 
 def record_files(root: Path) -> list[str]:
     """Every .yaml/.yml file under records/, relative to the root, sorted; hidden files and folders skipped."""
-    base = root / RECORDS_DIR
-    found: list[str] = []
-    for folder, dirs, files in os.walk(base):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            if name.endswith(RECORD_SUFFIXES) and not name.startswith("."):
-                found.append((Path(folder) / name).relative_to(root).as_posix())
-    return sorted(found)
+    from .listing import scan
+
+    return [name for name, _, _ in scan(root).sorted()]
 
 
 def read_config(root: Path) -> tuple[LedgerConfig | None, Document | None, list[Finding]]:

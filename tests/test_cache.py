@@ -259,6 +259,12 @@ def test_a_rule_that_fails_is_a_finding_not_a_crash(messy: LedgerDir, monkeypatc
 
 
 def test_scan_on_two_processes_lists_the_same(messy: LedgerDir, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(checker, "PARALLEL_MIN_FILES", 0)
-    one, two = checker.scan(messy.root, 1), checker.scan(messy.root, 2)
+    from ledger import listing
+
+    monkeypatch.setattr(listing, "PARALLEL_MIN_FILES", 0)
+    forks = []
+    real_fork = listing._forked
+    monkeypatch.setattr(listing, "_forked", lambda *args: forks.append(1) or real_fork(*args))
+    one, two = listing.scan(messy.root, 1), listing.scan(messy.root, 2)
+    assert forks == [1]  # the second listing did stat on two processes
     assert one.sorted() == two.sorted() and len(one) > 5
