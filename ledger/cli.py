@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -105,8 +106,6 @@ def check(
     root = _root(ledger)
     # the default key is used only in ledgers that seal identities: a ledger without recipients has none,
     # and reading every file for them would cost a large ledger its cache
-    import os
-
     wanted = identity is not None or history or bool(os.environ.get("LEDGER_IDENTITY")) or _has_recipients(root)
     keys = _keys(identity, required=history) if wanted else None
     with _progress(enabled=output is CheckFormat.text) as progress:

@@ -331,19 +331,17 @@ def test_written_text_reads_back_the_same(text: str) -> None:
     assert problems == [] and again == record
 
 
-def test_editor_template_keeps_prefilled_values(ledger_dir: LedgerDir, runner: CliRunner, fake_editor,
-                                                tmp_path: Path) -> None:
+def test_editor_template_keeps_prefilled_values(ledger_dir: LedgerDir, runner: CliRunner, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Saving the template untouched writes the values it was filled with, multi-line text included."""
     draft = tmp_path / "d.yaml"
     draft.write_text("issuer: pgo\ndate: 2011-12-17\nsummary: |-\n  line one\n  line two\nmedium: speech\n")
-    log = fake_editor("@@KEEP@@")
-    (tmp_path / "edits" / "00.txt").unlink()
-    script = Path(os.environ["EDITOR"].split()[-1])
-    script.write_text("import sys\n")  # an editor that saves the template as it is
+    monkeypatch.setenv("EDITOR", f"{sys.executable} -c pass")  # an editor that changes nothing
+    monkeypatch.delenv("VISUAL", raising=False)
     result = add(runner, ledger_dir, "statement", "--from", str(draft), "--edit")
     assert result.exit_code == 0, result.output
     text = (ledger_dir.root / "records" / "statements" / "2011-12-17-pgo.yaml").read_text()
-    assert "summary: |-\n  line one\n  line two\n" in text
-    assert log.name == "editor.log"  # the no-op editor wrote no log: the template was saved as it was
+    assert "medium: speech\nsummary: |-\n  line one\n  line two\n" in text
 
 
 def test_written_files_have_the_usual_permissions(ledger_dir: LedgerDir, runner: CliRunner) -> None:
