@@ -173,7 +173,6 @@ def _has_recipients(root: Path) -> bool:
 def _progress(enabled: bool):  # type: ignore[no-untyped-def]
     """A progress bar on standard error once reading takes more than a second: only at a terminal, never in CI,
     pipes or machine-readable output."""
-    import os
     import time
 
     if not enabled or not sys.stderr.isatty() or os.environ.get("CI") or os.environ.get("NO_PROGRESS"):
