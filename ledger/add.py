@@ -185,18 +185,10 @@ def suggest_id(ledger: Ledger, kind: str, data: dict[str, Any], taken: set[str] 
 
 def _document(data: dict[str, Any], name: str) -> Document:
     """The draft as the document it will be on disk, so that problems point at real lines."""
-    import io
+    from .emit import dump_data
 
-    from ruamel.yaml import YAML
-
-    from .emit import _block
-
-    yaml = YAML(typ="rt")
-    yaml.default_flow_style = False
-    out = io.StringIO()
     try:
-        yaml.dump(_block(data, 0), out)
-        parsed = parse_text(out.getvalue(), name)
+        parsed = parse_text(dump_data(data), name)
         if parsed.documents:
             return parsed.documents[0]
     except Exception:  # noqa: BLE001 - a draft that cannot be laid out still gets its field errors

@@ -69,8 +69,8 @@ def _block(value: Any, indent: int) -> Any:
     return value
 
 
-def dump_record(record: Record, path: Path, root: Path) -> str:
-    """The text of a record file: the modeline, then the record in block style."""
+def dump_data(data: dict[str, Any]) -> str:
+    """Plain record data as YAML in block style (valid or not: a draft is laid out the same way)."""
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
@@ -78,5 +78,10 @@ def dump_record(record: Record, path: Path, root: Path) -> str:
     yaml.width = 4096  # folding is decided above, per string
     yaml.indent(mapping=2, sequence=4, offset=2)
     out = io.StringIO()
-    yaml.dump(_block(record_data(record), 0), out)
-    return f"{modeline(path, root, record.kind)}\n{out.getvalue()}"
+    yaml.dump(_block(data, 0), out)
+    return out.getvalue()
+
+
+def dump_record(record: Record, path: Path, root: Path) -> str:
+    """The text of a record file: the modeline, then the record in block style."""
+    return f"{modeline(path, root, record.kind)}\n{dump_data(record_data(record))}"
