@@ -387,7 +387,8 @@ def check(root: Path, use_cache: bool = True, jobs: int | None = None,
     started = time.time_ns()  # files changed after this are seen by the next run
     fingerprint = cache_store.fingerprint()
     state = cache_store.load(root, fingerprint) if use_cache else None
-    listing = scan(root, _jobs(jobs, state["files"] if state else 0))
+    known = state["files"] if state else 0
+    listing = scan(root, _jobs(jobs, known), known)
     written = state["written"] if state else 0
     trusted_before = written - cache_store.RACY_NS
     digest = listing.digest()

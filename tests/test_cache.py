@@ -261,10 +261,25 @@ def test_a_rule_that_fails_is_a_finding_not_a_crash(messy: LedgerDir, monkeypatc
 def test_scan_on_two_processes_lists_the_same(messy: LedgerDir, monkeypatch: pytest.MonkeyPatch) -> None:
     from ledger import listing
 
-    monkeypatch.setattr(listing, "PARALLEL_MIN_FILES", 0)
     forks = []
     real_fork = listing._forked
     monkeypatch.setattr(listing, "_forked", lambda *args: forks.append(1) or real_fork(*args))
-    one, two = listing.scan(messy.root, 1), listing.scan(messy.root, 2)
+    one, two = listing.scan(messy.root, 1, 10**6), listing.scan(messy.root, 2, 10**6)
     assert forks == [1]  # the second listing did stat on two processes
-    assert one.sorted() == two.sorted() and len(one) > 5
+    assert one == two and len(one) > 5
+
+
+@pytest.mark.parametrize("child", ["fails", "saw-other-files"])
+def test_scan_without_a_usable_second_process_lists_the_same(messy: LedgerDir, monkeypatch: pytest.MonkeyPatch,
+                                                             child: str) -> None:
+    from ledger import listing
+
+    (messy.root / "records" / "folder.yaml").mkdir()
+    messy.record("folder.yaml/inside.yaml", "kind: org\nid: inside\nname: Inside\n")
+    one = listing.scan(messy.root, 1)
+    if child == "fails":
+        monkeypatch.setattr(listing, "_forked", lambda fn: None)
+    else:  # the child's listing differs from the parent's, as when a file is added between the two
+        monkeypatch.setattr(listing, "_child_half", lambda top, prefix: (b"other", b"", b""))
+    two = listing.scan(messy.root, 2, 10**6)
+    assert one == two and "records/folder.yaml/inside.yaml" in two.names
