@@ -19,7 +19,7 @@ from .atomic import atomic_create_bytes, atomic_write_bytes
 from .layout import STATE_DIR
 
 CACHE_NAME = "check.bin"
-MAGIC = b"ledger check cache 3\n"
+MAGIC = b"ledger check cache 4\n"
 # A file whose mtime is this close to the cache's own time may have changed within one clock tick
 # without changing its size: its content is hashed again rather than trusted (git's "racy" rule).
 RACY_NS = 2_000_000_000
@@ -65,11 +65,13 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
-# Three files, each MAGIC, the sha256 of its payload, then the payload: `check.bin` (marshal), small and
+# Four files, each MAGIC, the sha256 of its payload, then the payload: `check.bin` (marshal), small and
 # written by every run that changed something: the last result, and what changed since the base;
-# `base.bin` (marshal), the index of every file and record, and `blobs.bin` (raw bytes), each file's
-# facts, both written only when the changes pile up. `check.bin` names the sha256 of the base, and
-# the base that of the blobs, so that no part is ever used with another run's.
+# `listing.bin` (marshal), the sizes and mtimes of the last run's files; `base.bin` (marshal, see
+# ledger/checkbase.py), the columns of every file and record, and `blobs.bin` (raw bytes), each file's
+# facts, both written only when the changes pile up. `check.bin` names the sha256 of the base and of the
+# listing, and the base that of the blobs, so that no part is ever used with another run's. The blobs
+# are read one file at a time, each checked against its digest in the base, rather than hashed whole.
 BASE_NAME = "base.bin"
 BLOBS_NAME = "blobs.bin"
 LISTING_NAME = "listing.bin"  # the files as the last run found them, in the file system's order
@@ -138,12 +140,18 @@ def load_listing(root: Path, state: dict[str, Any]) -> Any:
     return read[1]
 
 
-def load_blobs(root: Path, base: dict[str, Any]) -> bytes | None:
-    """The facts of every file of `base`, as one string of bytes, or None."""
-    read = _read(_folder(root) / BLOBS_NAME, raw_payload=True)
-    if read is None or read[0] != base.get("blobs_sha"):
+def open_blobs(root: Path, base: Any) -> Any:
+    """The blobs that go with `base` (a checkbase.Base), to read one file's facts at a time, or None."""
+    from .checkbase import Blobs
+
+    header = len(MAGIC) + 32
+    try:
+        with open(_folder(root) / BLOBS_NAME, "rb") as handle:
+            if handle.read(header) != MAGIC + base.blobs_sha:
+                return None
+            return Blobs(handle, header, base)
+    except (OSError, ValueError):
         return None
-    return read[1]  # type: ignore[no-any-return]
 
 
 def save(root: Path, state: dict[str, Any], base: Any = None, blobs: bytes | None = None,

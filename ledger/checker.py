@@ -14,12 +14,13 @@ import marshal
 import os
 import time
 from array import array
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import cache as cache_store
+from .checkbase import Base, Claims, Index, build, pack
 from .findings import Finding, sort_findings
 from .layout import CONFIG_NAME, PARALLEL_MIN_FILES
 from .listing import Listing, scan
@@ -128,61 +129,9 @@ def read_files(root: Path, names: list[str], jobs: int, progress: Progress | Non
 
 # The state kept between runs ---------------------------------------------------------------------------
 #
-# The base holds every file as it was when it was written, in columns that load and index at C speed;
-# the delta holds the files read or gone since. When the delta grows, a new base is written.
-
-BASE_COLUMNS = ("names", "sizes", "mtimes", "shas", "docs", "offsets", "starts", "d_starts", "e_starts",
-                "r_id", "r_kind", "r_index", "r_line", "claims", "d_id", "e_path", "parse_findings",
-                "rule_findings", "blobs_sha")
-_INT_COLUMNS = ("sizes", "mtimes", "docs", "offsets", "starts", "d_starts", "e_starts", "r_index", "r_line")
-_KIND_CODES = {"person": "p", "org": "o", "event": "e", "testimony": "t", "statement": "s", "document": "d",
-               "claim": "c"}
-_CODE_KINDS = {code: kind for kind, code in _KIND_CODES.items()}
-
-
-def _empty_base() -> dict[str, Any]:
-    base: dict[str, Any] = {name: array("q") for name in _INT_COLUMNS}
-    for name in ("starts", "d_starts", "e_starts", "offsets"):
-        base[name].append(0)
-    base.update(names=[], shas=b"", r_id=[], r_kind=[], claims={}, d_id=[], e_path=[], parse_findings={},
-                rule_findings={}, blobs_sha=b"")
-    return base
-
-
-def pack_base(base: dict[str, Any]) -> dict[str, Any]:
-    """The base as marshal stores it cheaply: integer columns as bytes, kinds as one letter each."""
-    packed = dict(base)
-    for name in _INT_COLUMNS:
-        packed[name] = base[name].tobytes()
-    packed["r_kind"] = "".join(_KIND_CODES.get(k, "?") for k in base["r_kind"])
-    packed["claims"] = (array("q", base["claims"]).tobytes(), list(base["claims"].values()))
-    return packed
-
-
-def unpack_base(packed: Any) -> dict[str, Any] | None:
-    """A base from what `pack_base` stored, or None when it is not one."""
-    if not isinstance(packed, dict) or set(packed) != set(BASE_COLUMNS):
-        return None
-    try:
-        base = dict(packed)
-        for name in _INT_COLUMNS:
-            column = array("q")
-            column.frombytes(packed[name])
-            base[name] = column
-        base["r_kind"] = [_CODE_KINDS[c] for c in packed["r_kind"]]
-        rows = array("q")
-        rows.frombytes(packed["claims"][0])
-        base["claims"] = dict(zip(rows, packed["claims"][1]))
-    except (TypeError, ValueError, KeyError, IndexError):
-        return None
-    files, rows_ = len(base["names"]), len(base["r_id"])
-    valid = (all(len(base[c]) == files for c in ("sizes", "mtimes", "docs")) and len(base["shas"]) == 32 * files
-             and all(len(base[c]) == files + 1 for c in ("starts", "d_starts", "e_starts", "offsets"))
-             and all(len(base[c]) == rows_ for c in ("r_kind", "r_index", "r_line"))
-             and base["starts"][-1] == rows_ and base["d_starts"][-1] == len(base["d_id"])
-             and base["e_starts"][-1] == len(base["e_path"]) and all(0 <= r < rows_ for r in base["claims"]))
-    return base if valid else None
-
+# The base (ledger/checkbase.py) holds every file as it was when it was written, in columns that are
+# searched without being loaded into objects; the delta holds the files read or gone since. When the
+# delta grows, a new base is written.
 
 def _deps(facts: list[Any]) -> list[str]:
     """The ids a file's records refer to: references and the parts of totals."""
@@ -198,141 +147,9 @@ def _evidence(facts: list[Any]) -> list[str]:
     return [path for f in facts for _, path, _ in f[9]]
 
 
-def _build_base(files: list[tuple[str, int, int, str, int, bytes, list[Any] | None, list[Any], list[Any]]],
-                old: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
-    """A base and its blobs from every file: (name, size, mtime, sha, documents, blob, facts or None when the
-    old base has the file unchanged, parse findings, rule findings), in file order."""
-    base = _empty_base()
-    old_number = {name: i for i, name in enumerate(old["names"])}
-    blobs: list[bytes] = []
-    shas: list[bytes] = []
-    for name, size, mtime, sha, docs, blob, facts, parsed, ruled in files:
-        base["names"].append(name)
-        base["sizes"].append(size)
-        base["mtimes"].append(mtime)
-        shas.append(bytes.fromhex(sha) if sha else bytes(32))
-        base["docs"].append(docs)
-        blobs.append(blob)
-        base["offsets"].append(base["offsets"][-1] + len(blob))
-        if parsed:
-            base["parse_findings"][name] = parsed
-        if ruled:
-            base["rule_findings"][name] = ruled
-        first_row = len(base["r_id"])
-        if facts is None:
-            i = old_number[name]
-            a, b = old["starts"][i], old["starts"][i + 1]
-            for column in ("r_id", "r_kind", "r_index", "r_line"):
-                base[column].extend(old[column][a:b])
-            for row in range(a, b):
-                if row in old["claims"]:
-                    base["claims"][first_row + row - a] = old["claims"][row]
-            base["d_id"].extend(old["d_id"][old["d_starts"][i]:old["d_starts"][i + 1]])
-            base["e_path"].extend(old["e_path"][old["e_starts"][i]:old["e_starts"][i + 1]])
-        else:
-            for f in facts:
-                if f[8] is not None:
-                    base["claims"][len(base["r_id"])] = f[8]
-                base["r_id"].append(f[1])
-                base["r_kind"].append(f[0])
-                base["r_index"].append(f[3])
-                base["r_line"].append(f[4])
-            base["d_id"].extend(_deps(facts))
-            base["e_path"].extend(_evidence(facts))
-        base["starts"].append(len(base["r_id"]))
-        base["d_starts"].append(len(base["d_id"]))
-        base["e_starts"].append(len(base["e_path"]))
-    base["shas"] = b"".join(shas)
-    return base, b"".join(blobs)
+def _empty_base() -> Base:
+    return Base(pack(build([])))
 
-
-def _base_sha(base: dict[str, Any], i: int) -> str:
-    return base["shas"][32 * i:32 * i + 32].hex()  # type: ignore[no-any-return]
-
-
-class Index(Mapping[str, Any]):
-    """The first record of every id (in file order), from the base's columns and the delta's files.
-
-    Built at C speed from the base's columns; a Target is made only for the ids a rule asks about.
-    """
-
-    def __init__(self, base: dict[str, Any], dead: set[int], extra: dict[str, list[Any]]) -> None:
-        from .checks import Target
-
-        self._target = Target
-        self.base = base
-        r_id = base["r_id"]
-        if dead:
-            r_id = list(r_id)
-            starts = base["starts"]
-            for i in dead:
-                r_id[starts[i]:starts[i + 1]] = [None] * (starts[i + 1] - starts[i])
-        self.row = dict(zip(reversed(r_id), reversed(range(len(r_id)))))
-        self.row.pop(None, None)  # type: ignore[call-overload]
-        self.file_of_row = _file_of_row(base["starts"])
-        self.extra: dict[str, tuple[str, Any]] = {}  # id -> (file, facts) where the delta has its first record
-        for name in sorted(extra):
-            for f in extra[name]:
-                rid, key = f[1], (name, f[3])
-                if rid in self.extra:
-                    if key < (self.extra[rid][0], self.extra[rid][1][3]):
-                        self.extra[rid] = (name, f)
-                    continue
-                row = self.row.get(rid)
-                if row is None or key < (base["names"][self.file_of_row(row)], base["r_index"][row]):
-                    self.extra[rid] = (name, f)
-
-    def __getitem__(self, rid: str) -> Any:
-        if rid in self.extra:
-            name, f = self.extra[rid]
-            return self._target(f[0], name, f[3], f[4])
-        row = self.row[rid]
-        b = self.base
-        return self._target(b["r_kind"][row], b["names"][self.file_of_row(row)], b["r_index"][row], b["r_line"][row])
-
-    def __iter__(self) -> Iterator[str]:
-        yield from self.extra
-        yield from (rid for rid in self.row if rid not in self.extra)
-
-    def __len__(self) -> int:
-        return len(self.row) + sum(1 for rid in self.extra if rid not in self.row)
-
-    def __contains__(self, rid: object) -> bool:
-        return rid in self.extra or rid in self.row
-
-    def claim(self, rid: str) -> Any:
-        if rid in self.extra:
-            return self.extra[rid][1][8]
-        row = self.row.get(rid)
-        return None if row is None else self.base["claims"].get(row)
-
-
-def _file_of_row(starts: list[int]) -> Callable[[int], int]:
-    import bisect
-
-    return lambda row: bisect.bisect_right(starts, row) - 1
-
-
-class Claims(Mapping[str, Any]):
-    """The figures of the claims among the first records of every id."""
-
-    def __init__(self, index: Index) -> None:
-        self.index = index
-
-    def __getitem__(self, rid: str) -> Any:
-        claim = self.index.claim(rid) if rid in self.index else None
-        if claim is None:
-            raise KeyError(rid)
-        return claim
-
-    def __iter__(self) -> Iterator[str]:
-        return (rid for rid in self.index if self.index.claim(rid) is not None)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def __contains__(self, rid: object) -> bool:
-        return isinstance(rid, str) and rid in self.index and self.index.claim(rid) is not None
 
 
 # The check ---------------------------------------------------------------------------------------------
@@ -403,7 +220,12 @@ def check(root: Path, use_cache: bool = True, jobs: int | None = None,
             and state.get("schemas", (None,))[0] == schemas_signature
             and not any(t[3] == "unreadable-file" for t in state["result"])):  # permissions change no stat
         return CheckResult([_finding(t) for t in state["result"]], state["records"], len(listing))
-    base = unpack_base(cache_store.load_base(root, state)) if state is not None else None
+    base = None
+    if state is not None:
+        try:
+            base = Base(cache_store.load_base(root, state))
+        except ValueError:
+            base = None
     if base is None:
         state, base = None, _empty_base()
     try:
@@ -414,7 +236,7 @@ def check(root: Path, use_cache: bool = True, jobs: int | None = None,
                               use_cache, jobs, progress, fingerprint, started)
 
 
-def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
+def _check_changes(root: Path, listing: Listing, base: Base,
                    state: dict[str, Any] | None, config_key: Any, schemas_signature: Any, digest: bytes,
                    use_cache: bool, jobs: int | None, progress: Progress | None, fingerprint: str,
                    started: int) -> CheckResult:
@@ -425,7 +247,7 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
     written = state["written"] if state else 0
     delta: dict[str, Any] = dict(state["delta"]) if state else {}
     delta_rules: dict[str, Any] = dict(state["delta_rules"]) if state else {}
-    number_of = dict(zip(base["names"], range(len(base["names"]))))
+    number = base.number
 
     racy = written - cache_store.RACY_NS
     stats: dict[str, tuple[int, int]] = {}  # of the files that may have changed
@@ -438,7 +260,7 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
             stats[listing.names[i]] = (listing.sizes[i], listing.mtimes[i])
         gone: list[str] = []
     else:  # what the last run saw of every file: the base, with the delta laid over it
-        seen: dict[str, tuple[int, int]] = dict(zip(base["names"], zip(base["sizes"], base["mtimes"])))
+        seen: dict[str, tuple[int, int]] = dict(zip(base.names, zip(base.sizes, base.mtimes)))
         for name, entry in delta.items():
             if entry is None:
                 seen.pop(name, None)
@@ -448,20 +270,21 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
             if mtime >= racy or seen.get(name) != (size, mtime):
                 stats[name] = (size, mtime)
         gone = sorted(seen.keys() - set(listing.names))
-    now = set(listing.names)
     # a file that could not be read may be readable now (permissions change no size nor mtime)
-    unreadable = {name for name, found in base["parse_findings"].items()
+    unreadable = {name for name, found in base.parse_findings.items()
                   if name not in delta and any(t[3] == "unreadable-file" for t in found)}
     unreadable |= {name for name, entry in delta.items()
                    if entry is not None and any(t[3] == "unreadable-file" for t in entry[5])}
-    for name, size, mtime in zip(listing.names, listing.sizes, listing.mtimes):
-        if name in unreadable:
-            stats[name] = (size, mtime)
+    if unreadable:
+        for name, size, mtime in zip(listing.names, listing.sizes, listing.mtimes):
+            if name in unreadable:
+                stats[name] = (size, mtime)
 
     def seen_sha(name: str) -> str | None:
         if name in delta:
             return delta[name][2] if delta[name] is not None else None
-        return _base_sha(base, number_of[name]) if name in number_of else None
+        i = number(name)
+        return base.sha(i) if i is not None else None
 
     to_read: list[str] = []
     touched: dict[str, Any] = {}  # same content, new stat: recorded so that the next run trusts the stat
@@ -483,49 +306,38 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
         entry = delta.get(name)
         return [] if entry is None else marshal.loads(entry[4])
 
-    blobs: list[bytes | None] = []
-
-    def base_blob(i: int) -> bytes:
-        if not blobs:
-            blobs.append(cache_store.load_blobs(root, base))
-        if blobs[0] is None:
-            raise _StaleCache
-        return blobs[0][base["offsets"][i]:base["offsets"][i + 1]]
-
-    def base_facts(i: int) -> list[Any]:
-        return marshal.loads(base_blob(i))
+    stored = _Stored(root, base)
 
     # the ids whose records changed in this run, as they were and as they are
     changed_ids: set[str] = set()
     for name in [*to_read, *gone]:
         if name in delta:
             changed_ids.update(f[1] for f in delta_facts(name))
-        elif name in number_of:
-            i = number_of[name]
-            changed_ids.update(base["r_id"][base["starts"][i]:base["starts"][i + 1]])
+        elif number(name) is not None:
+            changed_ids.update(base.ids_of(number(name)))  # type: ignore[arg-type]
     for _, _, _, facts, _ in fresh.values():
         changed_ids.update(f[1] for f in facts)
 
     # the new delta
     for name in gone:
-        if name in number_of:
+        if number(name) is not None:
             delta[name] = None
         else:
             delta.pop(name, None)
         delta_rules.pop(name, None)
-    for name in [n for n, entry in delta.items() if entry is None and n not in number_of]:
+    for name in [n for n, entry in delta.items() if entry is None and number(n) is None]:
         del delta[name]
     for name, (size, mtime) in touched.items():
         if name in delta:
             delta[name] = (size, mtime, *delta[name][2:])
         else:
-            i = number_of[name]
-            delta[name] = (size, mtime, _base_sha(base, i), base["docs"][i], base_blob(i),
-                           base["parse_findings"].get(name, []))
+            i = number(name)
+            delta[name] = (size, mtime, base.sha(i), base.docs[i], stored.blob(i),  # type: ignore[arg-type]
+                           base.parse_findings.get(name, []))
     for name, (sha, count, parsed, facts, blob) in fresh.items():
         delta[name] = (*stats[name], sha, count, blob, parsed)
 
-    dead = {number_of[name] for name in delta if name in number_of}
+    dead = {i for i in map(number, delta) if i is not None}
     extra = {name: (fresh[name][3] if name in fresh else delta_facts(name))
              for name, entry in delta.items() if entry is not None}
     index = Index(base, dead, extra)
@@ -534,10 +346,8 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
     config_same = state is not None and state.get("config") == config_key
 
     # every evidence file the records name, stat taken once: what this run saw is what the next one compares
-    e_starts, names = base["e_starts"], base["names"]
-    file_of_evidence = _file_of_row(e_starts)
-    uses = [(names[file_of_evidence(k)], evidence_key(root, path)) for k, path in enumerate(base["e_path"])
-            if file_of_evidence(k) not in dead]
+    uses = [(base.names[i], evidence_key(root, path)) for k, path in enumerate(base.e_path)
+            if (i := base.file_of_evidence(k)) not in dead]
     uses += [(name, evidence_key(root, path)) for name, facts in extra.items() for path in _evidence(facts)]
     ev_stats = {key: _evidence_stat(root, key) for _, key in uses if key}
     trusted_before = written - cache_store.RACY_NS
@@ -545,24 +355,19 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
     # which files must have their rules run again
     affected: set[str] = set(fresh)
     if not config_same:
-        affected.update(now)
+        affected.update(listing.names)
     else:
         grown = _sum_closure(changed_ids, base, extra)
-        d_starts, names = base["d_starts"], base["names"]
-        file_of_dep = _file_of_row(d_starts)
-        for k, rid in enumerate(base["d_id"]):
-            if rid in grown:
-                affected.add(names[file_of_dep(k)])
-        file_of_row = index.file_of_row
-        for row, rid in enumerate(base["r_id"]):
-            if rid in changed_ids:
-                affected.add(names[file_of_row(row)])
+        for rid in grown:
+            affected.update(base.names[i] for i in base.files_naming(rid))
+        for rid in changed_ids:
+            affected.update(base.names[base.file_of_row(row)] for row in base.rows_with(rid))
         for name, facts in extra.items():
             if any(f[1] in changed_ids for f in facts) or any(dep in grown for dep in _deps(facts)):
                 affected.add(name)
         if changed_ids:  # a new id may be a better "did you mean" for any unknown reference
             for name in _rule_findings_view(base, delta_rules, delta):
-                found = delta_rules[name] if name in delta_rules else base["rule_findings"].get(name, [])
+                found = delta_rules[name] if name in delta_rules else base.rule_findings.get(name, [])
                 if any(t[3] == "unknown-ref" for t in found):
                     affected.add(name)
         old_evidence = state["evidence"] if state else {}
@@ -570,14 +375,12 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
             old = old_evidence.get(key) if key else None
             if old is None or ev_stats.get(key) != (old[0], old[1]) or old[1] >= trusted_before:
                 affected.add(name)
-    affected &= now
+    # gone files have no rules to run: only files that are there now
+    affected = {name for name in affected if name in extra or (name not in delta and number(name) is not None)}
 
     facts_to_check = []
     for name in sorted(affected):
-        if name in extra:
-            plain = extra[name]
-        else:
-            plain = base_facts(number_of[name])
+        plain = extra[name] if name in extra else stored.facts(number(name))  # type: ignore[arg-type]
         facts_to_check.extend(from_plain(t) for t in plain)
 
     evidence_cache: dict[str, Any] = dict(state["evidence"]) if state else {}
@@ -611,14 +414,13 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
     # every finding: parse findings and rule findings of every file, then ledger.yaml's
     for name in _parse_findings_view(base, delta):
         entry = delta.get(name)
-        found = entry[5] if entry is not None and name in delta else base["parse_findings"].get(name, [])
+        found = entry[5] if entry is not None and name in delta else base.parse_findings.get(name, [])
         findings.extend(_finding(t) for t in found)
     for name in _rule_findings_view(base, delta_rules, delta):
-        found = delta_rules[name] if name in delta_rules else base["rule_findings"].get(name, [])
+        found = delta_rules[name] if name in delta_rules else base.rule_findings.get(name, [])
         findings.extend(_finding(t) for t in found)
     findings = sort_findings(findings + ledger_findings)
-    records = len(base["r_id"]) - sum(base["starts"][i + 1] - base["starts"][i] for i in dead) \
-        + sum(len(v) for v in extra.values())
+    records = base.rows - sum(base.starts[i + 1] - base.starts[i] for i in dead) + sum(map(len, extra.values()))
 
     if use_cache:
         scanned = [listing.names_digest(), listing.sizes.tobytes(), listing.mtimes.tobytes()]
@@ -636,51 +438,82 @@ def _check_changes(root: Path, listing: Listing, base: dict[str, Any],
         if len(delta) > max(200, len(listing) // 50):
             files = []
             for name, size, mtime in listing.sorted():
-                ruled = delta_rules[name] if name in delta_rules else base["rule_findings"].get(name, [])
+                ruled = delta_rules[name] if name in delta_rules else base.rule_findings.get(name, [])
                 if name in delta:
                     sha, count, blob, parsed = delta[name][2], delta[name][3], delta[name][4], delta[name][5]
                     files.append((name, size, mtime, sha, count, blob, extra[name], parsed, ruled))
                 else:
-                    i = number_of[name]
-                    files.append((name, size, mtime, _base_sha(base, i), base["docs"][i], base_blob(i), None,
-                                  base["parse_findings"].get(name, []), ruled))
-            new_base, new_blobs = _build_base(files, base)
-            cache_store.save(root, {**new_state, "delta": {}, "delta_rules": {}}, pack_base(new_base), new_blobs,
+                    i = number(name)
+                    blob = stored.blob(i)  # type: ignore[arg-type]
+                    files.append((name, size, mtime, base.sha(i), base.docs[i], blob,  # type: ignore[arg-type]
+                                  marshal.loads(blob), base.parse_findings.get(name, []), ruled))
+            stored.close()
+            blobs = b"".join(entry[5] for entry in files)
+            cache_store.save(root, {**new_state, "delta": {}, "delta_rules": {}}, pack(build(files)), blobs,
                              listing=scanned)
         elif state is not None:
+            stored.close()
             cache_store.save(root, {**new_state, "base": state["base"], "delta": delta, "delta_rules": delta_rules},
                              listing=scanned)
         else:
+            stored.close()
             cache_store.save(root, {**new_state, "delta": delta, "delta_rules": delta_rules},
-                             pack_base(_empty_base()), b"", listing=scanned)
+                             pack(build([])), b"", listing=scanned)
+    stored.close()
     return CheckResult(findings, records, len(listing))
 
 
-def _parse_findings_view(base: dict[str, Any], delta: dict[str, Any]) -> list[str]:
-    names = {name for name in base["parse_findings"] if name not in delta}
+class _Stored:
+    """The facts of the base's files, read from blobs.bin when asked for; a blob that is missing or not what
+    the base recorded makes the check start again without the cache."""
+
+    def __init__(self, root: Path, base: Base) -> None:
+        self.root, self.base = root, base
+        self.blobs: Any = None
+        self.opened = False
+
+    def blob(self, i: int) -> bytes:
+        if not self.opened:
+            self.blobs, self.opened = cache_store.open_blobs(self.root, self.base), True
+        blob = self.blobs.blob(i) if self.blobs is not None else None
+        if blob is None:
+            raise _StaleCache
+        return blob  # type: ignore[no-any-return]
+
+    def facts(self, i: int) -> list[Any]:
+        return marshal.loads(self.blob(i))  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        if self.blobs is not None:
+            self.blobs.close()
+            self.blobs = None
+        self.opened = False
+
+
+def _parse_findings_view(base: Base, delta: dict[str, Any]) -> list[str]:
+    names = {name for name in base.parse_findings if name not in delta}
     names.update(name for name, entry in delta.items() if entry is not None and entry[5])
     return sorted(names)
 
 
-def _rule_findings_view(base: dict[str, Any], delta_rules: dict[str, Any], delta: dict[str, Any]) -> list[str]:
-    names = {name for name in base["rule_findings"] if name not in delta_rules and delta.get(name, 0) is not None}
+def _rule_findings_view(base: Base, delta_rules: dict[str, Any], delta: dict[str, Any]) -> list[str]:
+    names = {name for name in base.rule_findings if name not in delta_rules and delta.get(name, 0) is not None}
     names.update(name for name, found in delta_rules.items() if found)
     return sorted(names)
 
 
-def _sum_closure(ids: set[str], base: dict[str, Any], extra: dict[str, list[Any]]) -> set[str]:
+def _sum_closure(ids: set[str], base: Base, extra: dict[str, list[Any]]) -> set[str]:
     """`ids` and every claim that adds any of them up, at any depth: a changed part can change a total."""
     totals_of: dict[str, list[str]] = {}
-    rows = ((base["r_id"][row], claim) for row, claim in base["claims"].items())
-    more = ((f[1], f[8]) for facts in extra.values() for f in facts)
-    for rows_ in (rows, more):
-        for cid, claim in rows_:
-            if claim is not None and claim[3]:
-                for part in claim[3]:
-                    totals_of.setdefault(part, []).append(cid)
+    for facts in extra.values():
+        for f in facts:
+            if f[8] is not None:
+                for part in f[8][3]:
+                    totals_of.setdefault(part, []).append(f[1])
     grown, stack = set(ids), list(ids)
     while stack:
-        for total in totals_of.get(stack.pop(), ()):
+        part = stack.pop()
+        for total in [*base.totals_of(part), *totals_of.get(part, ())]:
             if total not in grown:
                 grown.add(total)
                 stack.append(total)
