@@ -77,18 +77,16 @@ BLOBS_NAME = "blobs.bin"
 LISTING_NAME = "listing.bin"  # the files as the last run found them, in the file system's order
 
 
-def _read(path: Path, raw_payload: bool = False) -> tuple[bytes, Any] | None:
+def _read(path: Path) -> tuple[bytes, Any] | None:
     try:
         raw = path.read_bytes()
     except OSError:
         return None
     if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + 32:
         return None
-    digest, payload = raw[len(MAGIC):len(MAGIC) + 32], raw[len(MAGIC) + 32:]
+    digest, payload = raw[len(MAGIC):len(MAGIC) + 32], memoryview(raw)[len(MAGIC) + 32:]  # a view: no copy
     if hashlib.sha256(payload).digest() != digest:
         return None
-    if raw_payload:
-        return digest, payload
     try:
         return digest, marshal.loads(payload)
     except (EOFError, ValueError, TypeError):

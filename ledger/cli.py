@@ -101,7 +101,7 @@ def check(
     """
     from .checker import check as run_check
     from .findings import sort_findings
-    from .report import relocate, render_github, render_json, render_text
+    from .report import plain_output, relocate, render_github, render_json, render_text, text_lines
 
     root = _root(ledger)
     # the default key is used only in ledgers that seal identities: a ledger without recipients has none,
@@ -138,7 +138,10 @@ def check(
             summary = f"✗ {errors} {noun} in {files} {'file' if files == 1 else 'files'} ({records} read{note})"
         else:
             summary = f"✓ {records}: no {'errors' if findings else 'findings'}{note}"
-        render_text(findings, _console(), summary)
+        if plain_output(sys.stdout):
+            typer.echo("\n".join(text_lines(findings, summary)))
+        else:
+            render_text(findings, _console(), summary)
     raise typer.Exit(EXIT_FINDINGS if errors else 0)
 
 

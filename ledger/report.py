@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from .findings import Finding
 
@@ -32,6 +32,22 @@ def location(f: Finding) -> str:
     if f.line <= 0:
         return f.file
     return f"{f.file}:{f.line}:{f.column}" if f.column > 0 else f"{f.file}:{f.line}"
+
+
+def plain_output(stream: TextIO) -> bool:
+    """True when rich would print `stream` no colour (not a terminal, neither FORCE_COLOR nor TTY_COMPATIBLE
+    set): the same lines are then written without importing rich, a fifth of a cached check's time."""
+    if "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ:
+        return False
+    try:
+        return not stream.isatty()
+    except (AttributeError, ValueError):
+        return True
+
+
+def text_lines(findings: list[Finding], summary: str) -> list[str]:
+    """What `render_text` prints, without colour."""
+    return [f"{location(f)}: {f.severity}[{f.code}]: {f.message}" for f in findings] + [summary]
 
 
 def render_text(findings: list[Finding], console: Console, summary: str) -> None:

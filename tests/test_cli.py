@@ -126,6 +126,29 @@ def test_colour_on_a_terminal_and_no_color(ledger_dir: LedgerDir, monkeypatch: p
     assert "\x1b[31" not in rendered()
 
 
+def test_plain_text_is_what_rich_prints_without_colour(ledger_dir: LedgerDir,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from ledger.checks import check_ledger
+    from ledger.cli import _console
+    from ledger.report import plain_output, render_text, text_lines
+
+    ledger_dir.record("testimonies/t-broken.yaml", BROKEN)
+    ledger_dir.record("orgs/[x].yaml", "kind: org\nid: x\nname: [Казахстан]\nnotes: 1\n")
+    findings = check_ledger(ledger_dir.root)[1]
+    assert len(findings) >= 3
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    console = _console()
+    console.file = io.StringIO()
+    render_text(findings, console, "✗ [summary] — ü")
+    assert console.file.getvalue() == "\n".join(text_lines(findings, "✗ [summary] — ü")) + "\n"
+    assert plain_output(io.StringIO())
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert not plain_output(io.StringIO())
+
+
 def _installed_ledger() -> str:
     exe = shutil.which("ledger") or str(Path(sys.executable).with_name("ledger"))
     assert Path(exe).exists(), "the `ledger` console script is not installed"
