@@ -65,16 +65,18 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
-# Four files, each MAGIC, the sha256 of its payload, then the payload: `check.bin` (marshal), small and
+# Five files, each MAGIC, the sha256 of its payload, then the payload: `check.bin` (marshal), small and
 # written by every run that changed something: the last result, and what changed since the base;
-# `listing.bin` (marshal), the sizes and mtimes of the last run's files; `base.bin` (marshal, see
-# ledger/checkbase.py), the columns of every file and record, and `blobs.bin` (raw bytes), each file's
-# facts, both written only when the changes pile up. `check.bin` names the sha256 of the base and of the
-# listing, and the base that of the blobs, so that no part is ever used with another run's. The blobs
-# are read one file at a time, each checked against its digest in the base, rather than hashed whole.
+# `listing.bin` (marshal), the sizes and mtimes of the last run's files, and `names.bin` (marshal), their
+# names and folders, written only when those change; `base.bin` (marshal, see ledger/checkbase.py), the
+# columns of every file and record, and `blobs.bin` (raw bytes), each file's facts, both written only
+# when the changes pile up. `check.bin` names the sha256 of the base, the listing and the names, and the
+# base that of the blobs, so that no part is ever used with another run's. The blobs are read one file
+# at a time, each checked against its digest in the base, rather than hashed whole.
 BASE_NAME = "base.bin"
 BLOBS_NAME = "blobs.bin"
-LISTING_NAME = "listing.bin"  # the files as the last run found them, in the file system's order
+LISTING_NAME = "listing.bin"  # the files' sizes and mtimes as the last run found them, in the file system's order
+NAMES_NAME = "names.bin"  # their names and their folders' mtimes, written only when those change
 
 
 def _read(path: Path) -> tuple[bytes, Any] | None:
@@ -138,6 +140,18 @@ def load_listing(root: Path, state: dict[str, Any]) -> Any:
     return read[1]
 
 
+def load_names(root: Path, state: dict[str, Any]) -> Any:
+    """The names and folders the last run listed, with the digest of the names, or None."""
+    read = _read(_folder(root) / NAMES_NAME)
+    if read is None or read[0] != state.get("names") or not isinstance(read[1], list) or len(read[1]) != 3:
+        return None
+    names_digest, names, folders = read[1]
+    if not (isinstance(names_digest, bytes) and isinstance(names, list) and isinstance(folders, list)
+            and all(isinstance(f, tuple) and len(f) == 2 for f in folders)):
+        return None
+    return read[1]
+
+
 def open_blobs(root: Path, base: Any) -> Any:
     """The blobs that go with `base` (a checkbase.Base), to read one file's facts at a time, or None."""
     from .checkbase import Blobs
@@ -153,12 +167,14 @@ def open_blobs(root: Path, base: Any) -> Any:
 
 
 def save(root: Path, state: dict[str, Any], base: Any = None, blobs: bytes | None = None,
-         listing: Any = None) -> None:
-    """Write the state (and a new base with its blobs, and the listing, when given) atomically; a cache that
-    cannot be written is only a slower next run."""
+         listing: Any = None, names: Any = None) -> None:
+    """Write the state (and a new base with its blobs, the listing and the names, when given) atomically; a
+    cache that cannot be written is only a slower next run."""
     try:
         folder = state_dir(root) / "cache"
         folder.mkdir(exist_ok=True)
+        if names is not None:
+            state = {**state, "names": _write(folder / NAMES_NAME, marshal.dumps(names))}
         if listing is not None:
             state = {**state, "listing": _write(folder / LISTING_NAME, marshal.dumps(listing))}
         if base is not None:

@@ -205,9 +205,11 @@ def check(root: Path, use_cache: bool = True, jobs: int | None = None,
     fingerprint = cache_store.fingerprint()
     state = cache_store.load(root, fingerprint) if use_cache else None
     known = state["files"] if state else 0
-    listing = scan(root, _jobs(jobs, known), known)
     written = state["written"] if state else 0
     trusted_before = written - cache_store.RACY_NS
+    named = cache_store.load_names(root, state) if state else None
+    last_names = Listing(named[1], array("q"), array("q"), named[2], named[0]) if named else None
+    listing = scan(root, _jobs(jobs, known), known, None, last_names, trusted_before)
     digest = listing.digest()
     config_key = _config_key(root)
     evidence_same = state is not None and all(
@@ -227,19 +229,25 @@ def check(root: Path, use_cache: bool = True, jobs: int | None = None,
         except ValueError:
             base = None
     if base is None:
-        state, base = None, _empty_base()
+        state, base, named = None, _empty_base(), None
     try:
         return _check_changes(root, listing, base, state, config_key, schemas_signature, digest, use_cache, jobs,
-                              progress, fingerprint, started)
+                              progress, fingerprint, started, named)
     except _StaleCache:
         return _check_changes(root, listing, _empty_base(), None, config_key, schemas_signature, digest,
-                              use_cache, jobs, progress, fingerprint, started)
+                              use_cache, jobs, progress, fingerprint, started, None)
+
+
+def _import_checking() -> None:
+    from . import checks, facts, load, yamlio  # noqa: F401
+
+    yamlio.fast_parse(b"{}", "")
 
 
 def _check_changes(root: Path, listing: Listing, base: Base,
                    state: dict[str, Any] | None, config_key: Any, schemas_signature: Any, digest: bytes,
                    use_cache: bool, jobs: int | None, progress: Progress | None, fingerprint: str,
-                   started: int) -> CheckResult:
+                   started: int, named: Any) -> CheckResult:
     from .checks import LEDGER_RULES, RECORD_RULES, Context, evidence_key, run_rules
     from .facts import from_plain
     from .load import read_config
@@ -424,6 +432,8 @@ def _check_changes(root: Path, listing: Listing, base: Base,
 
     if use_cache:
         scanned = [listing.names_digest(), listing.sizes.tobytes(), listing.mtimes.tobytes()]
+        names_same = named is not None and named[0] == listing.names_digest() and named[2] == listing.folders
+        names = None if names_same else [listing.names_digest(), listing.names, listing.folders]
         evidence: dict[str, Any] = {}
         for key, stat in ev_stats.items():
             old = evidence_cache.get(key)
@@ -433,7 +443,7 @@ def _check_changes(root: Path, listing: Listing, base: Base,
             "fingerprint": fingerprint, "digest": digest, "config": config_key, "evidence": evidence,
             "schemas": (schemas_signature, [_plain(f) for f in ledger_findings if f.code == "schema-stale"]),
             "result": [_plain(f) for f in findings], "records": records, "files": len(listing),
-            "written": started,
+            "written": started, "names": state.get("names") if state and names_same else None,
         }
         if len(delta) > max(200, len(listing) // 50):
             files = []
@@ -450,15 +460,15 @@ def _check_changes(root: Path, listing: Listing, base: Base,
             stored.close()
             blobs = b"".join(entry[5] for entry in files)
             cache_store.save(root, {**new_state, "delta": {}, "delta_rules": {}}, pack(build(files)), blobs,
-                             listing=scanned)
+                             listing=scanned, names=names)
         elif state is not None:
             stored.close()
             cache_store.save(root, {**new_state, "base": state["base"], "delta": delta, "delta_rules": delta_rules},
-                             listing=scanned)
+                             listing=scanned, names=names)
         else:
             stored.close()
             cache_store.save(root, {**new_state, "delta": delta, "delta_rules": delta_rules},
-                             pack(build([])), b"", listing=scanned)
+                             pack(build([])), b"", listing=scanned, names=names)
     stored.close()
     return CheckResult(findings, records, len(listing))
 

@@ -543,7 +543,33 @@ def main() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    app(prog_name="ledger")
+    try:
+        app(prog_name="ledger")
+    except SystemExit as e:
+        _leave(e.code)
+    _leave(0)
+
+
+def _leave(code: object) -> None:
+    """Exit with `code` as SystemExit would, without tearing the interpreter down: once a check has imported
+    pydantic, the teardown costs a tenth of the run. Exit functions still run and the output is flushed."""
+    import atexit
+
+    run_exit_functions = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_functions is None:  # not CPython: the usual way out
+        raise SystemExit(code)
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    run_exit_functions()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`ledger check | head -1`): as Python itself would
+            code = 120
+    os._exit(code)
 
 
 if __name__ == "__main__":

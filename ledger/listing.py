@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import marshal
+import mmap
 import os
 from array import array
 from collections.abc import Callable
@@ -22,6 +22,8 @@ class Listing:
     names: list[str]
     sizes: array
     mtimes: array
+    # the folders listed, relative to the ledger root, with their mtimes: while none changes, neither do the names
+    folders: list[tuple[str, int]] = field(default_factory=list, compare=False)
     _names_digest: bytes | None = field(default=None, repr=False, compare=False)
 
     def digest(self) -> bytes:
@@ -31,7 +33,9 @@ class Listing:
         return sorted(zip(self.names, self.sizes, self.mtimes))
 
     def names_digest(self) -> bytes:
-        return hashlib.sha256("\0".join(self.names).encode("utf-8", "surrogateescape")).digest()
+        if self._names_digest is None:  # asked for up to three times a run: 100,000 names take 10 ms
+            self._names_digest = hashlib.sha256("\0".join(self.names).encode("utf-8", "surrogateescape")).digest()
+        return self._names_digest
 
     def differences(self, last: Listing, racy: int) -> list[int] | None:
         """The positions whose size or mtime differ from `last` or whose mtime is too recent to trust, when
@@ -59,17 +63,19 @@ SCAN_PARALLEL_MIN_FILES = 10_000  # below this, a second process for the stat ca
 Folder = tuple[str, str, list[str]]  # path, the prefix of its files' names, its record files as listed
 
 
-def _walk(top: str, top_prefix: str) -> list[Folder]:
+def _walk(top: str, top_prefix: str, mtimes: list[tuple[str, int]]) -> list[Folder]:
     """Every folder under `top` (hidden ones and links to folders skipped) with the names of its record files,
-    in the order the file system lists them: the same in a forked child as in its parent."""
+    in the order the file system lists them; each folder's mtime, taken before it is listed, goes into `mtimes`."""
     out: list[Folder] = []
     stack = [(top, top_prefix)]
     while stack:
         folder, prefix = stack.pop()
         try:
+            mtime = os.stat(folder).st_mtime_ns
             found = os.listdir(folder)
         except OSError:
             continue
+        mtimes.append((prefix[:-1], mtime))
         # a name that ends like a record is taken for a file (stat tells, below); any other may be a folder
         files = [n for n in found if n.endswith(RECORD_SUFFIXES)]
         if "\0." in "\0" + "\0".join(files):  # hidden files, rare: looked for at C speed
@@ -84,133 +90,136 @@ def _walk(top: str, top_prefix: str) -> list[Folder]:
     return out
 
 
-def _walk_digest(folders: list[Folder]) -> bytes:
-    digest = hashlib.sha256()
-    for _, prefix, files in folders:
-        digest.update(("\1" + prefix + "\0" + "\0".join(files)).encode("utf-8", "surrogateescape"))
-    return digest.digest()
+CHUNK = 512  # files a process claims at a time
 
 
-def _stat_files(folders: list[Folder], part: int) -> tuple[bytes, bytes]:
-    """Sizes and mtimes of the first (`part` 0) or second (`part` 1) half of every folder's files, or of all
-    of them (`part` None); -1 for a file that cannot be stat-ed, -2 for a folder."""
-    sizes, mtimes = array("q"), array("q")
+def _stat_chunk(folder: str, names: list[str], sizes: Any, mtimes: Any, at: int) -> None:
+    """Sizes and mtimes of `names` in `folder` into `sizes[at:]` and `mtimes[at:]`: -1 for a file that cannot be
+    stat-ed (reading it will say why), -2 for a folder."""
     stat = os.stat
-    by_fd = stat in os.supports_dir_fd
-    for folder, _, files in folders:
-        half = len(files) // 2
-        names = files if part is None else files[:half] if part == 0 else files[half:]
-        if not names:
-            continue
-        fd = None
-        if by_fd:
-            try:
-                fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-            except OSError:
-                fd = None
-        base = folder + os.sep
+    fd = None
+    if stat in os.supports_dir_fd:
         try:
-            for name in names:
-                try:
-                    # relative to the folder's descriptor: one path step instead of the whole path
-                    st = stat(name, dir_fd=fd) if fd is not None else stat(base + name)
-                except OSError:
-                    sizes.append(-1)  # reading it will say why
-                    mtimes.append(-1)
-                    continue
-                if st.st_mode & 0o170000 == 0o040000:  # a folder
-                    sizes.append(-2)
-                    mtimes.append(-2)
-                else:
-                    sizes.append(st.st_size)
-                    mtimes.append(st.st_mtime_ns)
-        finally:
-            if fd is not None:
-                os.close(fd)
-    return sizes.tobytes(), mtimes.tobytes()
-
-
-def _forked(fn: Callable[[], Any]) -> Any:
-    """`fn()` in a forked child, started now and collected when the result is asked for (None when the fork
-    or the child failed): a plain fork and a pipe cost less than a process pool, which matters for a warm
-    check's few tenths of a second."""
-    read_end, write_end = os.pipe()
+            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            fd = None
+    base = folder + os.sep
     try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
-        return None
-    if pid == 0:  # the child: work, send, leave at once
+        for k, name in enumerate(names, at):
+            try:
+                # relative to the folder's descriptor: one path step instead of the whole path
+                st = stat(name, dir_fd=fd) if fd is not None else stat(base + name)
+            except OSError:
+                sizes[k] = mtimes[k] = -1
+                continue
+            if st.st_mode & 0o170000 == 0o040000:
+                sizes[k] = mtimes[k] = -2
+            else:
+                sizes[k], mtimes[k] = st.st_size, st.st_mtime_ns
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _stat_all(folders: list[Folder], parallel: bool, meanwhile: Callable[[], None] | None) -> tuple[array, array]:
+    """Sizes and mtimes of every file of `folders`, in order; with `parallel`, a forked child stats chunks from
+    the end while this process does `meanwhile` and then stats chunks from the start, until they meet."""
+    chunks: list[tuple[str, list[str], int]] = []  # (folder, names, position of the first)
+    total = 0
+    for folder, _, files in folders:
+        chunks += [(folder, files[lo:lo + CHUNK], total + lo) for lo in range(0, len(files), CHUNK)]
+        total += len(files)
+    # shared with the child: two cursors (chunks taken from the start, the first chunk taken from the end),
+    # then the sizes, then the mtimes
+    shared = mmap.mmap(-1, 8 * (2 + 2 * total))
+    view = memoryview(shared).cast("q")
+    cursors, sizes, mtimes = view[:2], view[2:2 + total], view[2 + total:]
+    cursors[0], cursors[1] = 0, len(chunks)
+    pid = _fork() if parallel and len(chunks) > 1 else None
+    if pid == 0:  # the child: chunks from the end until it meets the parent, then leave at once
         code = 1
         try:
-            os.close(read_end)
-            payload = marshal.dumps(fn())
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(payload)
+            while cursors[1] > cursors[0]:
+                cursors[1] -= 1  # taken before it is done: the other process may take it too, which is harmless
+                _stat_chunk(*chunks[cursors[1]][:2], sizes, mtimes, chunks[cursors[1]][2])
             code = 0
         finally:
             os._exit(code)
-    os.close(write_end)
-
-    class Pending:
-        def result(self) -> Any:
-            with os.fdopen(read_end, "rb") as pipe:
-                payload = pipe.read()
-            _, status = os.waitpid(pid, 0)
-            try:
-                return marshal.loads(payload) if status == 0 and payload else None
-            except (EOFError, ValueError, TypeError):
-                return None
-
-    return Pending()
-
-
-def scan(root: Path, jobs: int = 1, expected: int = 0) -> Listing:
-    """Every record file under records/ with its size and mtime; with `jobs` > 1 and about `expected` files or
-    more, a forked child lists the folders too and stats half of each folder's files."""
-    return scan_folder(root / RECORDS_DIR, RECORDS_DIR + "/", jobs > 1 and expected >= SCAN_PARALLEL_MIN_FILES)
-
-
-def _child_half(top: str, top_prefix: str) -> tuple[bytes, bytes, bytes]:
-    folders = _walk(top, top_prefix)
-    return (_walk_digest(folders), *_stat_files(folders, 1))
+    if meanwhile is not None:
+        try:
+            meanwhile()
+        except Exception:  # noqa: BLE001 - only a head start: the work it began is done again, properly, later
+            pass
+    while cursors[0] < cursors[1]:
+        taken = cursors[0]
+        cursors[0] = taken + 1
+        _stat_chunk(*chunks[taken][:2], sizes, mtimes, chunks[taken][2])
+    if pid is not None:
+        _, status = os.waitpid(pid, 0)
+        if status != 0:  # the child failed: its chunks are done again here
+            for folder, names, at in chunks[cursors[1]:]:
+                _stat_chunk(folder, names, sizes, mtimes, at)
+    out_sizes, out_mtimes = array("q"), array("q")
+    out_sizes.frombytes(sizes.tobytes())
+    out_mtimes.frombytes(mtimes.tobytes())
+    del cursors, sizes, mtimes, view
+    shared.close()
+    return out_sizes, out_mtimes
 
 
-def scan_folder(top: Path, top_prefix: str, parallel: bool = False) -> Listing:
+def _fork() -> int | None:
+    """A forked child's pid (0 in the child), or None when this system cannot fork."""
+    if not hasattr(os, "fork"):
+        return None
+    try:
+        return os.fork()
+    except OSError:
+        return None
+
+
+def scan(root: Path, jobs: int = 1, expected: int = 0, meanwhile: Callable[[], None] | None = None,
+         last: Listing | None = None, trusted_before: int = 0) -> Listing:
+    """Every record file under records/ with its size and mtime. With `jobs` > 1 and about `expected` files
+    or more, a forked child takes half the stat calls, or more while this process does `meanwhile`.
+
+    `last`, the names and folders of the last listing, is used again without listing any folder when no
+    folder's mtime changed (one that changed too close to `trusted_before` counts as changed: the clock's
+    tick may hide a second change), as adding, removing or renaming a file changes its folder's mtime."""
+    parallel = jobs > 1 and expected >= SCAN_PARALLEL_MIN_FILES
+    if last is not None and last.folders and _unchanged(root, last.folders, trusted_before):
+        sizes, mtimes = _stat_all([(str(root), "", last.names)], parallel, meanwhile)
+        if -2 not in sizes:  # else a file became a folder: listed again below, to be sure
+            return Listing(last.names, sizes, mtimes, last.folders, last._names_digest)
+        meanwhile = None
+    return scan_folder(root / RECORDS_DIR, RECORDS_DIR + "/", parallel, meanwhile)
+
+
+def _unchanged(root: Path, folders: list[tuple[str, int]], trusted_before: int) -> bool:
+    for name, mtime in folders:
+        try:
+            if os.stat(os.path.join(root, name)).st_mtime_ns != mtime or mtime >= trusted_before:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def scan_folder(top: Path, top_prefix: str, parallel: bool = False,
+                meanwhile: Callable[[], None] | None = None) -> Listing:
     """Every record file under `top`, named from `top_prefix`, with its size and mtime."""
-    pending = _forked(lambda: _child_half(str(top), top_prefix)) if parallel and hasattr(os, "fork") else None
-    folders = _walk(str(top), top_prefix)
-    first = _stat_files(folders, 0 if pending is not None else None)
+    folder_mtimes: list[tuple[str, int]] = []
+    folders = _walk(str(top), top_prefix, folder_mtimes)
+    sizes, mtimes = _stat_all(folders, parallel, meanwhile)
     names: list[str] = []
     for _, prefix, files in folders:
         names += [prefix + n for n in files]
-    if pending is None:
-        sizes, mtimes = array("q", first[0]), array("q", first[1])
-    else:
-        walked = _walk_digest(folders)
-        second = pending.result()
-        if second is None or second[0] != walked:
-            # the child failed, or saw other files (they changed meanwhile): stat the second halves here
-            second = (b"", *_stat_files(folders, 1))
-        firsts, seconds = array("q", first[0]), array("q", second[1])
-        first_m, second_m = array("q", first[1]), array("q", second[2])
-        sizes, mtimes = array("q"), array("q")
-        a = b = 0
-        for _, _, files in folders:  # each folder's two halves back together, in listing order
-            half = len(files) // 2
-            rest = len(files) - half
-            sizes += firsts[a:a + half]
-            sizes += seconds[b:b + rest]
-            mtimes += first_m[a:a + half]
-            mtimes += second_m[b:b + rest]
-            a, b = a + half, b + rest
     if -2 in sizes:  # folders named like records: not files, but folders to look into
-        folders_ = [i for i, size in enumerate(sizes) if size == -2]
+        inside = [i for i, size in enumerate(sizes) if size == -2]
         keep = [i for i, size in enumerate(sizes) if size != -2]
-        paths = [os.path.join(str(top), *names[i][len(top_prefix):].split("/")) for i in folders_]
-        inner = [scan_folder(Path(path), names[i] + "/") for path, i in zip(paths, folders_)]
+        paths = [os.path.join(str(top), *names[i][len(top_prefix):].split("/")) for i in inside]
+        inner = [scan_folder(Path(path), names[i] + "/") for path, i in zip(paths, inside)]
         names = [names[i] for i in keep] + [n for sub in inner for n in sub.names]
         sizes = array("q", [sizes[i] for i in keep] + [x for sub in inner for x in sub.sizes])
         mtimes = array("q", [mtimes[i] for i in keep] + [x for sub in inner for x in sub.mtimes])
-    return Listing(names, sizes, mtimes)
+        folder_mtimes += [folder for sub in inner for folder in sub.folders]
+    return Listing(names, sizes, mtimes, folder_mtimes)

@@ -262,24 +262,75 @@ def test_scan_on_two_processes_lists_the_same(messy: LedgerDir, monkeypatch: pyt
     from ledger import listing
 
     forks = []
-    real_fork = listing._forked
-    monkeypatch.setattr(listing, "_forked", lambda *args: forks.append(1) or real_fork(*args))
+    real_fork = listing._fork
+    monkeypatch.setattr(listing, "_fork", lambda: forks.append(1) or real_fork())
+    monkeypatch.setattr(listing, "CHUNK", 2)  # many chunks: the two processes meet somewhere in the middle
     one, two = listing.scan(messy.root, 1, 10**6), listing.scan(messy.root, 2, 10**6)
     assert forks == [1]  # the second listing did stat on two processes
     assert one == two and len(one) > 5
 
 
-@pytest.mark.parametrize("child", ["fails", "saw-other-files"])
-def test_scan_without_a_usable_second_process_lists_the_same(messy: LedgerDir, monkeypatch: pytest.MonkeyPatch,
-                                                             child: str) -> None:
+@pytest.mark.parametrize("trouble", ["no-fork", "child-dies", "meanwhile-fails", "meanwhile-is-slow"])
+def test_scan_lists_the_same_whatever_happens_meanwhile(messy: LedgerDir, monkeypatch: pytest.MonkeyPatch,
+                                                        trouble: str) -> None:
+    import time
+
     from ledger import listing
 
     (messy.root / "records" / "folder.yaml").mkdir()
     messy.record("folder.yaml/inside.yaml", "kind: org\nid: inside\nname: Inside\n")
     one = listing.scan(messy.root, 1)
-    if child == "fails":
-        monkeypatch.setattr(listing, "_forked", lambda fn: None)
-    else:  # the child's listing differs from the parent's, as when a file is added between the two
-        monkeypatch.setattr(listing, "_child_half", lambda top, prefix: (b"other", b"", b""))
-    two = listing.scan(messy.root, 2, 10**6)
+    monkeypatch.setattr(listing, "CHUNK", 1)
+    meanwhile = None
+    if trouble == "no-fork":
+        monkeypatch.setattr(listing, "_fork", lambda: None)
+    elif trouble == "child-dies":
+        parent, real = os.getpid(), listing._stat_chunk
+
+        def dying(*args: object) -> None:
+            if os.getpid() != parent:
+                os._exit(3)
+            real(*args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(listing, "_stat_chunk", dying)
+    elif trouble == "meanwhile-fails":
+        def meanwhile() -> None:
+            raise RuntimeError("an import that fails")
+    else:
+        def meanwhile() -> None:
+            time.sleep(0.3)  # the child stats every file meanwhile
+    two = listing.scan(messy.root, 2, 10**6, meanwhile)
     assert one == two and "records/folder.yaml/inside.yaml" in two.names
+
+
+@pytest.mark.parametrize("change", ["none", "add", "remove", "rename", "into-a-folder", "new-folder", "too-recent"])
+def test_a_listing_is_used_again_only_while_no_folder_changed(messy: LedgerDir, monkeypatch: pytest.MonkeyPatch,
+                                                              change: str) -> None:
+    import time
+
+    from ledger import listing
+
+    for path in [messy.root / "records", *(messy.root / "records").rglob("*")]:
+        if path.is_dir():
+            os.utime(path, ns=(time.time_ns(), time.time_ns() - 60 * 1_000_000_000))
+    last = listing.scan(messy.root)
+    records = messy.root / "records"
+    if change == "add":
+        messy.record("orgs/new.yaml", "kind: org\nid: new\nname: New\n")
+    elif change == "remove":
+        (records / "bad" / "dup.yaml").unlink()
+    elif change == "rename":
+        (records / "bad" / "dup.yaml").rename(records / "bad" / "dup2.yaml")
+    elif change == "into-a-folder":
+        (records / "bad" / "dup.yaml").unlink()
+        messy.record("bad/dup.yaml/inner.yaml", "kind: org\nid: inner\nname: Inner\n")
+    elif change == "new-folder":
+        messy.record("more/deeper/x.yaml", "kind: org\nid: x\nname: X\n")
+    listed = []
+    real_listdir = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda path: listed.append(path) or real_listdir(path))
+    trusted_before = time.time_ns() - (120 if change == "too-recent" else 1) * 1_000_000_000
+    again = listing.scan(messy.root, last=last, trusted_before=trusted_before)
+    monkeypatch.setattr(os, "listdir", real_listdir)
+    assert again == listing.scan(messy.root) and again.folders == listing.scan(messy.root).folders
+    assert (listed == []) == (change == "none")
