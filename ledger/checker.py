@@ -23,7 +23,7 @@ from . import cache as cache_store
 from .checkbase import Base, Claims, Index, build, pack
 from .findings import Finding, sort_findings
 from .layout import CONFIG_NAME, PARALLEL_MIN_FILES
-from .listing import Listing, scan
+from .listing import HeadStart, Listing, scan
 
 Progress = Callable[[int, int], None]  # (files read, files to read)
 
@@ -207,35 +207,43 @@ def check(root: Path, use_cache: bool = True, jobs: int | None = None,
     known = state["files"] if state else 0
     written = state["written"] if state else 0
     trusted_before = written - cache_store.RACY_NS
-    named = cache_store.load_names(root, state) if state else None
-    last_names = Listing(named[1], array("q"), array("q"), named[2], named[0]) if named else None
-    listing = scan(root, _jobs(jobs, known), known, None, last_names, trusted_before)
-    digest = listing.digest()
     config_key = _config_key(root)
-    evidence_same = state is not None and all(
-        _evidence_stat(root, key) == (size, mtime) and mtime < trusted_before
-        for key, (size, mtime, _) in state["evidence"].items())
     schemas_signature = _schemas_signature(root)
+    others_same = state is not None and state.get("config") == config_key and all(
+        _evidence_stat(root, key) == (size, mtime) and mtime < trusted_before
+        for key, (size, mtime, _) in state["evidence"].items()) \
+        and state.get("schemas", (None,))[0] == schemas_signature \
+        and not any(t[3] == "unreadable-file" for t in state["result"])  # permissions change no stat
+    named = cache_store.load_names(root, state) if state else None
+    last = cache_store.load_listing(root, state) if state else None
+    ready: dict[str, Any] = {}
+
+    def head_start() -> None:  # what a check of changed files needs, begun while the other process stats
+        _import_checking()
+        ready["base"] = cache_store.load_base(root, state)  # type: ignore[arg-type]
+
+    head = HeadStart(head_start, tuple(last) if last else None, trusted_before, not others_same) if state else None
+    listing = scan(root, _jobs(jobs, known), known,
+                   Listing(named[1], array("q"), array("q"), named[2], named[0]) if named else None,
+                   trusted_before, head)
+    digest = listing.digest()
     newest = max(listing.mtimes, default=0)
-    if (state is not None and state.get("digest") == digest and newest < trusted_before
-            and state.get("config") == config_key and evidence_same
-            and state.get("schemas", (None,))[0] == schemas_signature
-            and not any(t[3] == "unreadable-file" for t in state["result"])):  # permissions change no stat
-        return CheckResult([_finding(t) for t in state["result"]], state["records"], len(listing))
+    if others_same and state.get("digest") == digest and newest < trusted_before:  # type: ignore[union-attr]
+        return CheckResult([_finding(t) for t in state["result"]], state["records"], len(listing))  # type: ignore
     base = None
     if state is not None:
         try:
-            base = Base(cache_store.load_base(root, state))
+            base = Base(ready["base"] if "base" in ready else cache_store.load_base(root, state))
         except ValueError:
             base = None
     if base is None:
-        state, base, named = None, _empty_base(), None
+        state, base, named, last = None, _empty_base(), None, None
     try:
         return _check_changes(root, listing, base, state, config_key, schemas_signature, digest, use_cache, jobs,
-                              progress, fingerprint, started, named)
+                              progress, fingerprint, started, named, last)
     except _StaleCache:
         return _check_changes(root, listing, _empty_base(), None, config_key, schemas_signature, digest,
-                              use_cache, jobs, progress, fingerprint, started, None)
+                              use_cache, jobs, progress, fingerprint, started, None, None)
 
 
 def _import_checking() -> None:
@@ -247,7 +255,7 @@ def _import_checking() -> None:
 def _check_changes(root: Path, listing: Listing, base: Base,
                    state: dict[str, Any] | None, config_key: Any, schemas_signature: Any, digest: bytes,
                    use_cache: bool, jobs: int | None, progress: Progress | None, fingerprint: str,
-                   started: int, named: Any) -> CheckResult:
+                   started: int, named: Any, last: Any) -> CheckResult:
     from .checks import LEDGER_RULES, RECORD_RULES, Context, evidence_key, run_rules
     from .facts import from_plain
     from .load import read_config
@@ -259,7 +267,6 @@ def _check_changes(root: Path, listing: Listing, base: Base,
 
     racy = written - cache_store.RACY_NS
     stats: dict[str, tuple[int, int]] = {}  # of the files that may have changed
-    last = cache_store.load_listing(root, state) if state else None
     positions = None
     if last is not None and last[0] == listing.names_digest():
         positions = listing.differences(Listing([], array("q", last[1]), array("q", last[2])), racy)

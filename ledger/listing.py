@@ -121,39 +121,66 @@ def _stat_chunk(folder: str, names: list[str], sizes: Any, mtimes: Any, at: int)
             os.close(fd)
 
 
-def _stat_all(folders: list[Folder], parallel: bool, meanwhile: Callable[[], None] | None) -> tuple[array, array]:
-    """Sizes and mtimes of every file of `folders`, in order; with `parallel`, a forked child stats chunks from
-    the end while this process does `meanwhile` and then stats chunks from the start, until they meet."""
+@dataclass
+class HeadStart:
+    """Work for this process to start while the other stats files, as soon as the files are known to differ
+    from the last run's: wasted when nothing changed, so begun only then."""
+
+    work: Callable[[], None]
+    last: tuple[bytes, bytes, bytes] | None  # the last listing: the digest of its names, its sizes, its mtimes
+    racy: int  # an mtime from here on may hide a change
+    now: bool = False  # something else is known to have changed: start at once
+
+
+def _stat_all(folders: list[Folder], parallel: bool, head: HeadStart | None = None,
+              last: tuple[bytes, bytes] | None = None) -> tuple[array, array]:
+    """Sizes and mtimes of every file of `folders`, in order. With `parallel`, a forked child stats chunks from
+    the end and this process from the start, until they meet; this process does `head.work` first once a
+    chunk differs from `last` (the last sizes and mtimes, when they list the same files) or at once."""
     chunks: list[tuple[str, list[str], int]] = []  # (folder, names, position of the first)
     total = 0
     for folder, _, files in folders:
         chunks += [(folder, files[lo:lo + CHUNK], total + lo) for lo in range(0, len(files), CHUNK)]
         total += len(files)
     # shared with the child: two cursors (chunks taken from the start, the first chunk taken from the end),
-    # then the sizes, then the mtimes
-    shared = mmap.mmap(-1, 8 * (2 + 2 * total))
+    # a flag (a chunk differs from the last run's), then the sizes, then the mtimes
+    shared = mmap.mmap(-1, 8 * (3 + 2 * total))
     view = memoryview(shared).cast("q")
-    cursors, sizes, mtimes = view[:2], view[2:2 + total], view[2 + total:]
-    cursors[0], cursors[1] = 0, len(chunks)
+    cursors, sizes, mtimes = view[:3], view[3:3 + total], view[3 + total:]
+    cursors[0], cursors[1], cursors[2] = 0, len(chunks), 0
     pid = _fork() if parallel and len(chunks) > 1 else None
+
+    def differs(at: int, count: int) -> bool:
+        if head is None or last is None:
+            return False
+        a, b = 8 * at, 8 * (at + count)
+        return (sizes[at:at + count].tobytes() != last[0][a:b] or mtimes[at:at + count].tobytes() != last[1][a:b]
+                or max(mtimes[at:at + count], default=0) >= head.racy)
+
     if pid == 0:  # the child: chunks from the end until it meets the parent, then leave at once
         code = 1
         try:
             while cursors[1] > cursors[0]:
                 cursors[1] -= 1  # taken before it is done: the other process may take it too, which is harmless
-                _stat_chunk(*chunks[cursors[1]][:2], sizes, mtimes, chunks[cursors[1]][2])
+                folder, names, at = chunks[cursors[1]]
+                _stat_chunk(folder, names, sizes, mtimes, at)
+                if differs(at, len(names)):
+                    cursors[2] = 1
             code = 0
         finally:
             os._exit(code)
-    if meanwhile is not None:
-        try:
-            meanwhile()
-        except Exception:  # noqa: BLE001 - only a head start: the work it began is done again, properly, later
-            pass
+    started = head is None or pid is None  # without a second process, no head start is worth taking
+    if not started and (head.now or last is None):  # type: ignore[union-attr]
+        started = _start(head)
     while cursors[0] < cursors[1]:
+        if not started and cursors[2]:
+            started = _start(head)
         taken = cursors[0]
         cursors[0] = taken + 1
-        _stat_chunk(*chunks[taken][:2], sizes, mtimes, chunks[taken][2])
+        folder, names, at = chunks[taken]
+        _stat_chunk(folder, names, sizes, mtimes, at)
+        if differs(at, len(names)):
+            cursors[2] = 1
     if pid is not None:
         _, status = os.waitpid(pid, 0)
         if status != 0:  # the child failed: its chunks are done again here
@@ -167,6 +194,15 @@ def _stat_all(folders: list[Folder], parallel: bool, meanwhile: Callable[[], Non
     return out_sizes, out_mtimes
 
 
+def _start(head: HeadStart | None) -> bool:
+    if head is not None:
+        try:
+            head.work()
+        except Exception:  # noqa: BLE001 - only a head start: what it began is done again, properly, later
+            pass
+    return True
+
+
 def _fork() -> int | None:
     """A forked child's pid (0 in the child), or None when this system cannot fork."""
     if not hasattr(os, "fork"):
@@ -177,21 +213,29 @@ def _fork() -> int | None:
         return None
 
 
-def scan(root: Path, jobs: int = 1, expected: int = 0, meanwhile: Callable[[], None] | None = None,
-         last: Listing | None = None, trusted_before: int = 0) -> Listing:
+def scan(root: Path, jobs: int = 1, expected: int = 0, last: Listing | None = None, trusted_before: int = 0,
+         head: HeadStart | None = None) -> Listing:
     """Every record file under records/ with its size and mtime. With `jobs` > 1 and about `expected` files
-    or more, a forked child takes half the stat calls, or more while this process does `meanwhile`.
+    or more, a forked child takes half the stat calls, or more while this process does `head.work`.
 
     `last`, the names and folders of the last listing, is used again without listing any folder when no
     folder's mtime changed (one that changed too close to `trusted_before` counts as changed: the clock's
     tick may hide a second change), as adding, removing or renaming a file changes its folder's mtime."""
     parallel = jobs > 1 and expected >= SCAN_PARALLEL_MIN_FILES
     if last is not None and last.folders and _unchanged(root, last.folders, trusted_before):
-        sizes, mtimes = _stat_all([(str(root), "", last.names)], parallel, meanwhile)
+        sizes, mtimes = _stat_all([(str(root), "", last.names)], parallel, head,
+                                  _aligned(head, last.names_digest()))
         if -2 not in sizes:  # else a file became a folder: listed again below, to be sure
             return Listing(last.names, sizes, mtimes, last.folders, last._names_digest)
-        meanwhile = None
-    return scan_folder(root / RECORDS_DIR, RECORDS_DIR + "/", parallel, meanwhile)
+        head = None
+    return scan_folder(root / RECORDS_DIR, RECORDS_DIR + "/", parallel, head)
+
+
+def _aligned(head: HeadStart | None, names_digest: bytes) -> tuple[bytes, bytes] | None:
+    """The last sizes and mtimes, when the last listing had the same names in the same order."""
+    if head is None or head.last is None or head.last[0] != names_digest:
+        return None
+    return head.last[1], head.last[2]
 
 
 def _unchanged(root: Path, folders: list[tuple[str, int]], trusted_before: int) -> bool:
@@ -204,15 +248,15 @@ def _unchanged(root: Path, folders: list[tuple[str, int]], trusted_before: int) 
     return True
 
 
-def scan_folder(top: Path, top_prefix: str, parallel: bool = False,
-                meanwhile: Callable[[], None] | None = None) -> Listing:
+def scan_folder(top: Path, top_prefix: str, parallel: bool = False, head: HeadStart | None = None) -> Listing:
     """Every record file under `top`, named from `top_prefix`, with its size and mtime."""
     folder_mtimes: list[tuple[str, int]] = []
     folders = _walk(str(top), top_prefix, folder_mtimes)
-    sizes, mtimes = _stat_all(folders, parallel, meanwhile)
     names: list[str] = []
     for _, prefix, files in folders:
         names += [prefix + n for n in files]
+    listing = Listing(names, array("q"), array("q"), folder_mtimes)
+    sizes, mtimes = _stat_all(folders, parallel, head, _aligned(head, listing.names_digest()) if head else None)
     if -2 in sizes:  # folders named like records: not files, but folders to look into
         inside = [i for i, size in enumerate(sizes) if size == -2]
         keep = [i for i, size in enumerate(sizes) if size != -2]
@@ -222,4 +266,6 @@ def scan_folder(top: Path, top_prefix: str, parallel: bool = False,
         sizes = array("q", [sizes[i] for i in keep] + [x for sub in inner for x in sub.sizes])
         mtimes = array("q", [mtimes[i] for i in keep] + [x for sub in inner for x in sub.mtimes])
         folder_mtimes += [folder for sub in inner for folder in sub.folders]
-    return Listing(names, sizes, mtimes, folder_mtimes)
+        return Listing(names, sizes, mtimes, folder_mtimes)
+    listing.sizes, listing.mtimes = sizes, mtimes
+    return listing

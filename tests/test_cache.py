@@ -299,8 +299,29 @@ def test_scan_lists_the_same_whatever_happens_meanwhile(messy: LedgerDir, monkey
     else:
         def meanwhile() -> None:
             time.sleep(0.3)  # the child stats every file meanwhile
-    two = listing.scan(messy.root, 2, 10**6, meanwhile)
+    head = listing.HeadStart(meanwhile, None, 0, now=True) if meanwhile else None
+    two = listing.scan(messy.root, 2, 10**6, head=head)
     assert one == two and "records/folder.yaml/inside.yaml" in two.names
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_the_head_start_begins_only_once_a_file_changed(messy: LedgerDir, monkeypatch: pytest.MonkeyPatch,
+                                                        changed: bool) -> None:
+    import time
+
+    from ledger import listing
+
+    monkeypatch.setattr(listing, "CHUNK", 1)
+    before = listing.scan(messy.root)
+    last = (before.names_digest(), before.sizes.tobytes(), before.mtimes.tobytes())
+    if changed:
+        path = messy.root / before.names[len(before) // 2]
+        path.write_bytes(path.read_bytes() + b"# edited\n")
+    started = []
+    head = listing.HeadStart(lambda: started.append(1), last, time.time_ns() + 3600 * 10**9)  # none too recent
+    after = listing.scan(messy.root, 2, 10**6, head=head)
+    assert after == listing.scan(messy.root)
+    assert started == ([1] if changed else [])
 
 
 @pytest.mark.parametrize("change", ["none", "add", "remove", "rename", "into-a-folder", "new-folder", "too-recent"])
