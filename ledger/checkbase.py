@@ -171,6 +171,10 @@ class Base:
     def number(self, name: str) -> int | None:
         """The position of file `name`, or None when the base does not have it."""
         if name not in self._numbers:
+            if len(self._numbers) == 256:  # many lookups: one dict of every name costs less than bisecting
+                self._numbers = {**dict(zip(self.names, range(self.files))), **self._numbers}
+                if name in self._numbers:
+                    return self._numbers[name]
             found = self.names.find(name)
             self._numbers[name] = found.start if found else None
         return self._numbers[name]
@@ -297,6 +301,19 @@ class Index(Mapping[str, Any]):
             self._rows.update(first)
             self._all = {rid: self[rid] for rid in sorted(first.keys() | self.extra.keys())}
         return self._all
+
+    def kinds(self) -> dict[str, str]:
+        """Every id and the kind of its first record, without making a target for each."""
+        b = self.base
+        dead_rows = {row for i in self.dead for row in range(b.starts[i], b.starts[i + 1])}
+        out: dict[str, str] = {}
+        for row, (rid, code) in enumerate(zip(b.r_id, b.r_kind)):
+            if rid not in out and row not in dead_rows:
+                out[rid] = _CODE_KINDS.get(code, "?")
+        for rid, (_, f) in self.extra.items():
+            if rid not in out or self._first(rid)[0] == "extra":  # type: ignore[index]
+                out[rid] = f[0]
+        return out
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._every())

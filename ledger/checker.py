@@ -133,6 +133,11 @@ def read_files(root: Path, names: list[str], jobs: int, progress: Progress | Non
 # searched without being loaded into objects; the delta holds the files read or gone since. When the
 # delta grows, a new base is written.
 
+# a new base is written once the delta holds more files than REBUILD_MIN_FILES, and than 1/REBUILD_SHARE of all
+REBUILD_MIN_FILES = 200
+REBUILD_SHARE = 50
+
+
 def _deps(facts: list[Any]) -> list[str]:
     """The ids a file's records refer to: references and the parts of totals."""
     deps: set[str] = set()
@@ -452,7 +457,7 @@ def _check_changes(root: Path, listing: Listing, base: Base,
             "result": [_plain(f) for f in findings], "records": records, "files": len(listing),
             "written": started, "names": state.get("names") if state and names_same else None,
         }
-        if len(delta) > max(200, len(listing) // 50):
+        if len(delta) > max(REBUILD_MIN_FILES, len(listing) // REBUILD_SHARE):
             files = []
             for name, size, mtime in listing.sorted():
                 ruled = delta_rules[name] if name in delta_rules else base.rule_findings.get(name, [])

@@ -54,6 +54,14 @@ class Context:
         self._documents = documents if documents is not None else {}
         self._parsed_files: set[str] = set()
         self.sha256 = sha256 or sha256_of
+        self._kinds: dict[str, str] | None = None
+
+    def kinds(self) -> dict[str, str]:
+        """Every id and the kind of its first record (for a "did you mean"), worked out once."""
+        if self._kinds is None:
+            fast = getattr(self.first, "kinds", None)  # the cache's index has them without making every target
+            self._kinds = fast() if fast is not None else {i: t.kind for i, t in self.first.items()}
+        return self._kinds
 
     def document(self, file: str, index: int) -> YamlDocument | None:
         """The YAML document of a record, re-read from disk (precisely) when this run has not got it."""
@@ -150,7 +158,7 @@ def references(ctx: Context) -> Iterator[Finding]:
         for path, ref, kinds in f.refs:
             target = ctx.first.get(ref)
             if target is None:
-                candidates = [i for i, t in ctx.first.items() if t.kind in kinds]
+                candidates = [i for i, kind in ctx.kinds().items() if kind in kinds]
                 hint = suggest(ref, candidates)
                 yield ctx.finding(f, "unknown-ref", f"`{dotted(path)}` names `{ref}`, but no record has that id"
                                   f"{hint or f'; it must be the id of {_a(kinds)}'}", *path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -167,10 +168,28 @@ EDITS = [
 ]
 
 
+@pytest.fixture(params=["delta", "base-and-delta", "new-base-each-run"])
+def cache_shape(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """How the cache holds the files: all in the delta (a small ledger's usual shape), in a base with the
+    edits in the delta (a large ledger's), or in a base written anew by every run. Call it after the first
+    check."""
+    monkeypatch.setattr(checker, "REBUILD_MIN_FILES", 10**9 if request.param == "delta" else 0)
+    monkeypatch.setattr(checker, "REBUILD_SHARE", 10**9)
+
+    def after_first_check() -> None:
+        if request.param == "base-and-delta":
+            monkeypatch.setattr(checker, "REBUILD_MIN_FILES", 10**9)
+
+    return after_first_check
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_after_any_edit_the_cached_check_equals_a_full_one(ledger_dir: LedgerDir, seed: int) -> None:
+def test_after_any_edit_the_cached_check_equals_a_full_one(ledger_dir: LedgerDir, seed: int,
+                                                           cache_shape: Callable[[], None]) -> None:
     import random
 
+    checker.check(ledger_dir.root)
+    cache_shape()
     rnd = random.Random(seed)
     config = (ledger_dir.root / "ledger.yaml").read_text()
     edits = EDITS[:] + rnd.sample(EDITS, k=len(EDITS))
@@ -209,9 +228,10 @@ def test_a_missing_part_of_the_cache_after_a_change(messy: LedgerDir, part: str)
     assert checker.check(messy.root).findings == findings_of(messy.root)
 
 
-def test_review_cases_cached_equals_full(ledger_dir: LedgerDir, tmp_path: Path) -> None:
+def test_review_cases_cached_equals_full(ledger_dir: LedgerDir, tmp_path: Path,
+                                        cache_shape: Callable[[], None]) -> None:
     """Edits whose effects reach other files: a duplicate's sum cycle, ledger.yaml edited in place, a
-    folder named like a record file, evidence changed in a copied ledger."""
+    folder named like a record file, evidence changed in a copied ledger, a removed file's id suggested."""
     root = ledger_dir.root
     claim = ("kind: claim\nid: {id}\nsource: letter\nmeasure: detained\nvalue: 1\n"
              "scope: {{place: zhanaozen, period: 2011-12-16}}\n{extra}")
@@ -219,7 +239,15 @@ def test_review_cases_cached_equals_full(ledger_dir: LedgerDir, tmp_path: Path) 
     ledger_dir.record("b.yaml", claim.format(id="xx", extra="sum_of: [zz]\n"))
     ledger_dir.record("c.yaml", claim.format(id="aa", extra=""))
     ledger_dir.record("zz.yaml", claim.format(id="zz", extra=""))
+    ledger_dir.record("orgs/acme-works.yaml", "kind: org\nid: acme-works\nname: Acme\n")
+    ledger_dir.record("people/p.yaml", "kind: person\nid: p-acme\nname: P\naffiliation: acme-work\n")
     checker.check(root)
+    cache_shape()
+    (root / "records" / "orgs" / "acme-works.yaml").unlink()  # the suggestion goes with it
+    assert checker.check(root).findings == findings_of(root)
+    ledger_dir.record("events/acme-work.yaml", "kind: event\nid: acme-work\ntitle: Not an org\n")
+    assert checker.check(root).findings == findings_of(root)
+    assert "wrong-kind-ref" in {f.code for f in checker.check(root).findings}
     ledger_dir.record("c.yaml", claim.format(id="aa", extra="sum_of: [xx]\n"))
     assert checker.check(root).findings == checker.check(root, use_cache=False).findings == findings_of(root)
 
