@@ -185,10 +185,6 @@ class Base:
     def file_of_row(self, row: int) -> int:
         return bisect.bisect_right(self.starts, row) - 1
 
-    def ids_of(self, i: int) -> list[str]:
-        """The ids of file `i`'s records."""
-        return [self.r_id[row] for row in range(self.starts[i], self.starts[i + 1])]
-
     def kind(self, row: int) -> str:
         return _CODE_KINDS.get(self.r_kind[row], "?")
 

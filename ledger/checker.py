@@ -307,7 +307,7 @@ def _check_changes(root: Path, listing: Listing, base: Base,
         return base.sha(i) if i is not None else None
 
     to_read: list[str] = []
-    touched: dict[str, Any] = {}  # same content, new stat: recorded so that the next run trusts the stat
+    touched: dict[str, Any] = {}  # same content, new stat
     for name in sorted(stats):
         sha = seen_sha(name)
         if sha is not None:
@@ -328,15 +328,21 @@ def _check_changes(root: Path, listing: Listing, base: Base,
 
     stored = _Stored(root, base)
 
-    # the ids whose records changed in this run, as they were and as they are
+    # the ids whose records changed in this run, as they were and as they are; and whether any file's ids
+    # and kinds changed, not only what its records say
     changed_ids: set[str] = set()
+    ids_changed = False
     for name in [*to_read, *gone]:
         if name in delta:
-            changed_ids.update(f[1] for f in delta_facts(name))
+            was = [(f[1], f[0]) for f in delta_facts(name)]
         elif number(name) is not None:
-            changed_ids.update(base.ids_of(number(name)))  # type: ignore[arg-type]
-    for _, _, _, facts, _ in fresh.values():
-        changed_ids.update(f[1] for f in facts)
+            i = number(name)
+            was = [(base.r_id[row], base.kind(row)) for row in range(base.starts[i], base.starts[i + 1])]  # type: ignore
+        else:
+            was = []
+        now = [(f[1], f[0]) for f in fresh[name][3]] if name in fresh else []
+        changed_ids.update(rid for rid, _ in [*was, *now])
+        ids_changed = ids_changed or was != now
 
     # the new delta
     for name in gone:
@@ -348,12 +354,10 @@ def _check_changes(root: Path, listing: Listing, base: Base,
     for name in [n for n, entry in delta.items() if entry is None and number(n) is None]:
         del delta[name]
     for name, (size, mtime) in touched.items():
+        # a file of the delta keeps its new stat; one of the base is left as it is, and hashed again by a run
+        # that compares stats with the base's (the next ones compare them with this run's listing)
         if name in delta:
             delta[name] = (size, mtime, *delta[name][2:])
-        else:
-            i = number(name)
-            delta[name] = (size, mtime, base.sha(i), base.docs[i], stored.blob(i),  # type: ignore[arg-type]
-                           base.parse_findings.get(name, []))
     for name, (sha, count, parsed, facts, blob) in fresh.items():
         delta[name] = (*stats[name], sha, count, blob, parsed)
 
@@ -385,7 +389,7 @@ def _check_changes(root: Path, listing: Listing, base: Base,
         for name, facts in extra.items():
             if any(f[1] in changed_ids for f in facts) or any(dep in grown for dep in _deps(facts)):
                 affected.add(name)
-        if changed_ids:  # a new id may be a better "did you mean" for any unknown reference
+        if ids_changed:  # a new id, or one gone, may change the "did you mean" of any unknown reference
             for name in _rule_findings_view(base, delta_rules, delta):
                 found = delta_rules[name] if name in delta_rules else base.rule_findings.get(name, [])
                 if any(t[3] == "unknown-ref" for t in found):
