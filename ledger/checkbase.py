@@ -170,6 +170,8 @@ class Base:
 
     def number(self, name: str) -> int | None:
         """The position of file `name`, or None when the base does not have it."""
+        if not self.names.offsets[-1]:  # no files: a first run's empty base
+            return None
         if name not in self._numbers:
             if len(self._numbers) == 256:  # many lookups: one dict of every name costs less than bisecting
                 self._numbers = {**dict(zip(self.names, range(self.files))), **self._numbers}
@@ -258,6 +260,8 @@ class Index(Mapping[str, Any]):
         self._all: dict[str, Any] | None = None
 
     def _base_row(self, rid: str) -> int | None:
+        if not self.base.rows:
+            return None
         if rid not in self._rows:
             self._rows[rid] = next((row for row in self.base.rows_with(rid)
                                     if self.base.file_of_row(row) not in self.dead), None)

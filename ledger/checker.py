@@ -9,6 +9,7 @@ index of every record; a record's rules run again when its file changed, when an
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import marshal
 import os
@@ -97,6 +98,18 @@ def _jobs(requested: int | None, files: int) -> int:
 def read_files(root: Path, names: list[str], jobs: int, progress: Progress | None,
                documents: dict[tuple[str, int], Any]) -> dict[str, FileRead]:
     """Read `names`, on `jobs` processes; the YAML documents read in this process go into `documents`."""
+    # parsing leaves reference cycles (the YAML readers' own): collected here, in the processes forked here too
+    collecting = gc.isenabled()
+    gc.enable()
+    try:
+        return _read_files(root, names, jobs, progress, documents)
+    finally:
+        if not collecting:
+            gc.disable()
+
+
+def _read_files(root: Path, names: list[str], jobs: int, progress: Progress | None,
+                documents: dict[tuple[str, int], Any]) -> dict[str, FileRead]:
     from .load import SETTLE_EVERY, settle
 
     results: dict[str, FileRead] = {}
@@ -206,6 +219,18 @@ def _config_key(root: Path) -> Any:
 def check(root: Path, use_cache: bool = True, jobs: int | None = None,
           progress: Progress | None = None) -> CheckResult:
     """Check the ledger at `root`: every finding, in file order."""
+    # Beyond reading files, a check makes no reference cycles worth collecting, and a collection walks every
+    # record read so far: without collections a cold check of 100,000 records takes a tenth less time.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _check(root, use_cache, jobs, progress)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _check(root: Path, use_cache: bool, jobs: int | None, progress: Progress | None) -> CheckResult:
     started = time.time_ns()  # files changed after this are seen by the next run
     fingerprint = cache_store.fingerprint()
     state = cache_store.load(root, fingerprint) if use_cache else None
