@@ -97,7 +97,7 @@ def _read(path: Path) -> tuple[bytes, Any] | None:
 
 def _write(path: Path, payload: bytes) -> bytes:
     digest = hashlib.sha256(payload).digest()
-    atomic_write_bytes(path, MAGIC + digest + payload)
+    atomic_write_bytes(path, MAGIC + digest + payload, durable=False)  # a torn file fails its digest: rebuilt
     return digest
 
 

@@ -234,7 +234,6 @@ def _check(root: Path, use_cache: bool, jobs: int | None, progress: Progress | N
     started = time.time_ns()  # files changed after this are seen by the next run
     fingerprint = cache_store.fingerprint()
     state = cache_store.load(root, fingerprint) if use_cache else None
-    known = state["files"] if state else 0
     written = state["written"] if state else 0
     trusted_before = written - cache_store.RACY_NS
     config_key = _config_key(root)
@@ -253,7 +252,7 @@ def _check(root: Path, use_cache: bool, jobs: int | None, progress: Progress | N
         ready["base"] = cache_store.load_base(root, state)  # type: ignore[arg-type]
 
     head = HeadStart(head_start, tuple(last) if last else None, trusted_before, not others_same) if state else None
-    listing = scan(root, _jobs(jobs, known), known,
+    listing = scan(root, _jobs(jobs, PARALLEL_MIN_FILES),  # the scan itself judges whether two processes pay
                    Listing(named[1], array("q"), array("q"), named[2], named[0]) if named else None,
                    trusted_before, head)
     digest = listing.digest()

@@ -132,11 +132,12 @@ class HeadStart:
     now: bool = False  # something else is known to have changed: start at once
 
 
-def _stat_all(folders: list[Folder], parallel: bool, head: HeadStart | None = None,
+def _stat_all(folders: list[Folder], jobs: int, head: HeadStart | None = None,
               last: tuple[bytes, bytes] | None = None) -> tuple[array, array]:
-    """Sizes and mtimes of every file of `folders`, in order. With `parallel`, a forked child stats chunks from
-    the end and this process from the start, until they meet; this process does `head.work` first once a
-    chunk differs from `last` (the last sizes and mtimes, when they list the same files) or at once."""
+    """Sizes and mtimes of every file of `folders`, in order. With `jobs` > 1 and enough files, a forked child
+    stats chunks from the end and this process from the start, until they meet; this process does
+    `head.work` first once a chunk differs from `last` (the last sizes and mtimes, when they list the same
+    files) or at once."""
     chunks: list[tuple[str, list[str], int]] = []  # (folder, names, position of the first)
     total = 0
     for folder, _, files in folders:
@@ -148,7 +149,7 @@ def _stat_all(folders: list[Folder], parallel: bool, head: HeadStart | None = No
     view = memoryview(shared).cast("q")
     cursors, sizes, mtimes = view[:3], view[3:3 + total], view[3 + total:]
     cursors[0], cursors[1], cursors[2] = 0, len(chunks), 0
-    pid = _fork() if parallel and len(chunks) > 1 else None
+    pid = _fork() if jobs > 1 and total >= SCAN_PARALLEL_MIN_FILES and len(chunks) > 1 else None
 
     def differs(at: int, count: int) -> bool:
         if head is None or last is None:
@@ -213,22 +214,20 @@ def _fork() -> int | None:
         return None
 
 
-def scan(root: Path, jobs: int = 1, expected: int = 0, last: Listing | None = None, trusted_before: int = 0,
+def scan(root: Path, jobs: int = 1, last: Listing | None = None, trusted_before: int = 0,
          head: HeadStart | None = None) -> Listing:
-    """Every record file under records/ with its size and mtime. With `jobs` > 1 and about `expected` files
-    or more, a forked child takes half the stat calls, or more while this process does `head.work`.
+    """Every record file under records/ with its size and mtime. With `jobs` > 1 and enough files, a forked
+    child takes half the stat calls, or more while this process does `head.work`.
 
     `last`, the names and folders of the last listing, is used again without listing any folder when no
     folder's mtime changed (one that changed too close to `trusted_before` counts as changed: the clock's
     tick may hide a second change), as adding, removing or renaming a file changes its folder's mtime."""
-    parallel = jobs > 1 and expected >= SCAN_PARALLEL_MIN_FILES
     if last is not None and last.folders and _unchanged(root, last.folders, trusted_before):
-        sizes, mtimes = _stat_all([(str(root), "", last.names)], parallel, head,
-                                  _aligned(head, last.names_digest()))
+        sizes, mtimes = _stat_all([(str(root), "", last.names)], jobs, head, _aligned(head, last.names_digest()))
         if -2 not in sizes:  # else a file became a folder: listed again below, to be sure
             return Listing(last.names, sizes, mtimes, last.folders, last._names_digest)
         head = None
-    return scan_folder(root / RECORDS_DIR, RECORDS_DIR + "/", parallel, head)
+    return scan_folder(root / RECORDS_DIR, RECORDS_DIR + "/", jobs, head)
 
 
 def _aligned(head: HeadStart | None, names_digest: bytes) -> tuple[bytes, bytes] | None:
@@ -248,7 +247,7 @@ def _unchanged(root: Path, folders: list[tuple[str, int]], trusted_before: int) 
     return True
 
 
-def scan_folder(top: Path, top_prefix: str, parallel: bool = False, head: HeadStart | None = None) -> Listing:
+def scan_folder(top: Path, top_prefix: str, jobs: int = 1, head: HeadStart | None = None) -> Listing:
     """Every record file under `top`, named from `top_prefix`, with its size and mtime."""
     folder_mtimes: list[tuple[str, int]] = []
     folders = _walk(str(top), top_prefix, folder_mtimes)
@@ -256,7 +255,7 @@ def scan_folder(top: Path, top_prefix: str, parallel: bool = False, head: HeadSt
     for _, prefix, files in folders:
         names += [prefix + n for n in files]
     listing = Listing(names, array("q"), array("q"), folder_mtimes)
-    sizes, mtimes = _stat_all(folders, parallel, head, _aligned(head, listing.names_digest()) if head else None)
+    sizes, mtimes = _stat_all(folders, jobs, head, _aligned(head, listing.names_digest()) if head else None)
     if -2 in sizes:  # folders named like records: not files, but folders to look into
         inside = [i for i, size in enumerate(sizes) if size == -2]
         keep = [i for i, size in enumerate(sizes) if size != -2]

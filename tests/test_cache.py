@@ -293,7 +293,8 @@ def test_scan_on_two_processes_lists_the_same(messy: LedgerDir, monkeypatch: pyt
     real_fork = listing._fork
     monkeypatch.setattr(listing, "_fork", lambda: forks.append(1) or real_fork())
     monkeypatch.setattr(listing, "CHUNK", 2)  # many chunks: the two processes meet somewhere in the middle
-    one, two = listing.scan(messy.root, 1, 10**6), listing.scan(messy.root, 2, 10**6)
+    monkeypatch.setattr(listing, "SCAN_PARALLEL_MIN_FILES", 0)
+    one, two = listing.scan(messy.root, 1), listing.scan(messy.root, 2)
     assert forks == [1]  # the second listing did stat on two processes
     assert one == two and len(one) > 5
 
@@ -309,6 +310,7 @@ def test_scan_lists_the_same_whatever_happens_meanwhile(messy: LedgerDir, monkey
     messy.record("folder.yaml/inside.yaml", "kind: org\nid: inside\nname: Inside\n")
     one = listing.scan(messy.root, 1)
     monkeypatch.setattr(listing, "CHUNK", 1)
+    monkeypatch.setattr(listing, "SCAN_PARALLEL_MIN_FILES", 0)
     meanwhile = None
     if trouble == "no-fork":
         monkeypatch.setattr(listing, "_fork", lambda: None)
@@ -328,7 +330,7 @@ def test_scan_lists_the_same_whatever_happens_meanwhile(messy: LedgerDir, monkey
         def meanwhile() -> None:
             time.sleep(0.3)  # the child stats every file meanwhile
     head = listing.HeadStart(meanwhile, None, 0, now=True) if meanwhile else None
-    two = listing.scan(messy.root, 2, 10**6, head=head)
+    two = listing.scan(messy.root, 2, head=head)
     assert one == two and "records/folder.yaml/inside.yaml" in two.names
 
 
@@ -340,6 +342,7 @@ def test_the_head_start_begins_only_once_a_file_changed(messy: LedgerDir, monkey
     from ledger import listing
 
     monkeypatch.setattr(listing, "CHUNK", 1)
+    monkeypatch.setattr(listing, "SCAN_PARALLEL_MIN_FILES", 0)
     before = listing.scan(messy.root)
     last = (before.names_digest(), before.sizes.tobytes(), before.mtimes.tobytes())
     if changed:
@@ -347,7 +350,7 @@ def test_the_head_start_begins_only_once_a_file_changed(messy: LedgerDir, monkey
         path.write_bytes(path.read_bytes() + b"# edited\n")
     started = []
     head = listing.HeadStart(lambda: started.append(1), last, time.time_ns() + 3600 * 10**9)  # none too recent
-    after = listing.scan(messy.root, 2, 10**6, head=head)
+    after = listing.scan(messy.root, 2, head=head)
     assert after == listing.scan(messy.root)
     assert started == ([1] if changed else [])
 
