@@ -145,11 +145,16 @@ def load_names(root: Path, state: dict[str, Any]) -> Any:
     read = _read(_folder(root) / NAMES_NAME)
     if read is None or read[0] != state.get("names") or not isinstance(read[1], list) or len(read[1]) != 3:
         return None
-    names_digest, names, folders = read[1]
-    if not (isinstance(names_digest, bytes) and isinstance(names, list) and isinstance(folders, list)
+    names_digest, joined, folders = read[1]
+    if not (isinstance(names_digest, bytes) and isinstance(joined, str) and isinstance(folders, list)
             and all(isinstance(f, tuple) and len(f) == 2 for f in folders)):
         return None
-    return read[1]
+    return [names_digest, joined.split("\0") if joined else [], folders]
+
+
+def names_payload(names_digest: bytes, names: list[str], folders: list[tuple[str, int]]) -> list[Any]:
+    """What `save` writes as `names`: one string of every name, which loads several times faster than a list."""
+    return [names_digest, "\0".join(names), folders]  # no file name holds a NUL
 
 
 def open_blobs(root: Path, base: Any) -> Any:

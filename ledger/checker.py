@@ -473,7 +473,8 @@ def _check_changes(root: Path, listing: Listing, base: Base,
     if use_cache:
         scanned = [listing.names_digest(), listing.sizes.tobytes(), listing.mtimes.tobytes()]
         names_same = named is not None and named[0] == listing.names_digest() and named[2] == listing.folders
-        names = None if names_same else [listing.names_digest(), listing.names, listing.folders]
+        names = None if names_same else cache_store.names_payload(listing.names_digest(), listing.names,
+                                                                   listing.folders)
         evidence: dict[str, Any] = {}
         for key, stat in ev_stats.items():
             old = evidence_cache.get(key)
