@@ -74,6 +74,9 @@ def _walk(top: str, top_prefix: str, mtimes: list[tuple[str, int]]) -> list[Fold
             mtime = os.stat(folder).st_mtime_ns
             found = os.listdir(folder)
         except OSError:
+            # no mtime can vouch for a folder that could not be listed (a chmod changes none): listed again
+            # by every run, so that its files are found once it can be
+            mtimes.append((prefix[:-1], -1))
             continue
         mtimes.append((prefix[:-1], mtime))
         # a name that ends like a record is taken for a file (stat tells, below); any other may be a folder

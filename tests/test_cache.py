@@ -355,18 +355,33 @@ def test_the_head_start_begins_only_once_a_file_changed(messy: LedgerDir, monkey
     assert started == ([1] if changed else [])
 
 
-@pytest.mark.parametrize("change", ["none", "add", "remove", "rename", "into-a-folder", "new-folder", "too-recent"])
+@pytest.mark.parametrize("change", ["none", "add", "remove", "rename", "into-a-folder", "new-folder", "too-recent",
+                                    "unlisted-folder"])
 def test_a_listing_is_used_again_only_while_no_folder_changed(messy: LedgerDir, monkeypatch: pytest.MonkeyPatch,
                                                               change: str) -> None:
     import time
 
     from ledger import listing
 
-    for path in [messy.root / "records", *(messy.root / "records").rglob("*")]:
+    records = messy.root / "records"
+    if change == "unlisted-folder":
+        messy.record("locked/inside.yaml", "kind: org\nid: locked\nname: L\n")
+    for path in [records, *records.rglob("*")]:
         if path.is_dir():
             os.utime(path, ns=(time.time_ns(), time.time_ns() - 60 * 1_000_000_000))
+    if change == "unlisted-folder":  # a folder that cannot be listed, then can: its mtime stays the same
+        real = os.listdir
+
+        def refusing(path: str) -> list[str]:
+            if str(path).endswith("locked"):
+                raise PermissionError(13, "Permission denied")
+            return real(path)
+
+        monkeypatch.setattr(os, "listdir", refusing)
     last = listing.scan(messy.root)
-    records = messy.root / "records"
+    if change == "unlisted-folder":
+        assert "records/locked/inside.yaml" not in last.names
+        monkeypatch.setattr(os, "listdir", real)
     if change == "add":
         messy.record("orgs/new.yaml", "kind: org\nid: new\nname: New\n")
     elif change == "remove":
@@ -386,3 +401,5 @@ def test_a_listing_is_used_again_only_while_no_folder_changed(messy: LedgerDir, 
     monkeypatch.setattr(os, "listdir", real_listdir)
     assert again == listing.scan(messy.root) and again.folders == listing.scan(messy.root).folders
     assert (listed == []) == (change == "none")
+    if change == "unlisted-folder":
+        assert "records/locked/inside.yaml" in again.names
