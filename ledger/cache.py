@@ -12,6 +12,7 @@ import hashlib
 import marshal
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -128,28 +129,28 @@ def load_base(root: Path, state: dict[str, Any]) -> Any:
     return read[1]
 
 
+def _load_triple(root: Path, name: str, key: str, state: dict[str, Any],
+                 valid: Callable[[Any, Any, Any], bool]) -> list[Any] | None:
+    """The three-part payload of the file `name` that `state[key]` names, when `valid` accepts its parts."""
+    read = _read(_folder(root) / name)
+    if read is None or read[0] != state.get(key) or not isinstance(read[1], list) or len(read[1]) != 3:
+        return None
+    return read[1] if valid(*read[1]) else None
+
+
 def load_listing(root: Path, state: dict[str, Any]) -> Any:
     """The listing the last run took (the digest of the names, the sizes, the mtimes), or None."""
-    read = _read(_folder(root) / LISTING_NAME)
-    if read is None or read[0] != state.get("listing") or not isinstance(read[1], list) or len(read[1]) != 3:
-        return None
-    names_digest, sizes, mtimes = read[1]
-    if not (isinstance(names_digest, bytes) and isinstance(sizes, bytes) and isinstance(mtimes, bytes)
-            and len(sizes) == len(mtimes) and len(sizes) % 8 == 0):
-        return None
-    return read[1]
+    return _load_triple(root, LISTING_NAME, "listing", state, lambda digest, sizes, mtimes: (
+        isinstance(digest, bytes) and isinstance(sizes, bytes) and isinstance(mtimes, bytes)
+        and len(sizes) == len(mtimes) and len(sizes) % 8 == 0))
 
 
 def load_names(root: Path, state: dict[str, Any]) -> Any:
     """The names and folders the last run listed, with the digest of the names, or None."""
-    read = _read(_folder(root) / NAMES_NAME)
-    if read is None or read[0] != state.get("names") or not isinstance(read[1], list) or len(read[1]) != 3:
-        return None
-    names_digest, joined, folders = read[1]
-    if not (isinstance(names_digest, bytes) and isinstance(joined, str) and isinstance(folders, list)
-            and all(isinstance(f, tuple) and len(f) == 2 for f in folders)):
-        return None
-    return [names_digest, joined.split("\0") if joined else [], folders]
+    found = _load_triple(root, NAMES_NAME, "names", state, lambda digest, joined, folders: (
+        isinstance(digest, bytes) and isinstance(joined, str) and isinstance(folders, list)
+        and all(isinstance(f, tuple) and len(f) == 2 for f in folders)))
+    return None if found is None else [found[0], found[1].split("\0") if found[1] else [], found[2]]
 
 
 def names_payload(names_digest: bytes, names: list[str], folders: list[tuple[str, int]]) -> list[Any]:
