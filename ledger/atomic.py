@@ -1,4 +1,5 @@
-"""Atomic writes: a temp file in the same folder, fsync, then rename over (or beside) the target."""
+"""Atomic writes: a temp file in the same folder, fsync (unless the caller can do without), then rename over
+(or beside) the target."""
 
 from __future__ import annotations
 

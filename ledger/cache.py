@@ -1,4 +1,4 @@
-"""The check cache: what each record file held, keyed by its content hash and the tool's own fingerprint.
+"""The check cache: what each record file held, with its size, change time and hash, for one version of the tool.
 
 It lives in `.ledger/cache/` in the ledger root (a folder that git-ignores itself). It is a
 convenience, never trusted: a file that is missing, garbled, from another version of the tool, or
@@ -170,6 +170,12 @@ def open_blobs(root: Path, base: Any) -> Any:
             return Blobs(handle, header, base)
     except (OSError, ValueError):
         return None
+
+
+def forget(root: Path) -> None:
+    """Leave no usable cache: the next check reads everything."""
+    with contextlib.suppress(OSError):
+        (_folder(root) / CACHE_NAME).unlink()
 
 
 def save(root: Path, state: dict[str, Any], base: Any = None, blobs: bytes | None = None,

@@ -2,9 +2,10 @@
 reuse the rest from the cache, and run the rules on the records whose findings may have changed.
 
 With or without the cache, on one core or two, the findings are the same. The cache keeps what
-reading each file gave (its findings, its records' facts), keyed by the file's content, and an
-index of every record; a record's rules run again when its file changed, when an id it refers to
-(or that it shares) changed, when ledger.yaml or an evidence file it names changed.
+reading each file gave (its findings, its records' facts) with the file's size, change time and
+sha256, and an index of every record; a file whose size or change time moved is hashed, and read
+again when its content changed. A record's rules run again when its file changed, when an id it
+refers to (or that it shares) changed, when ledger.yaml or an evidence file it names changed.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from . import cache as cache_store
 from .checkbase import Base, Claims, Index, build, pack
 from .findings import Finding, sort_findings
 from .layout import CONFIG_NAME, PARALLEL_MIN_FILES
-from .listing import HeadStart, Listing, scan
+from .listing import HeadStart, Listing, changed_at, scan
 
 Progress = Callable[[int, int], None]  # (files read, files to read)
 
@@ -181,7 +182,7 @@ def _stat(path: Path) -> tuple[int, int] | None:
         st = path.stat()
     except OSError:
         return None
-    return st.st_size, st.st_mtime_ns
+    return st.st_size, changed_at(st)
 
 
 def _evidence_stat(root: Path, key: str) -> tuple[int, int]:
@@ -294,7 +295,7 @@ def _check_changes(root: Path, listing: Listing, base: Base,
     delta_rules: dict[str, Any] = dict(state["delta_rules"]) if state else {}
     number = base.number
 
-    racy = written - cache_store.RACY_NS
+    racy = written - cache_store.RACY_NS  # a change time from here on may hide a second change
     stats: dict[str, tuple[int, int]] = {}  # of the files that may have changed
     positions = None
     if last is not None and last[0] == listing.names_digest():
@@ -398,7 +399,6 @@ def _check_changes(root: Path, listing: Listing, base: Base,
             if (i := base.file_of_evidence(k)) not in dead]
     uses += [(name, evidence_key(root, path)) for name, facts in extra.items() for path in _evidence(facts)]
     ev_stats = {key: _evidence_stat(root, key) for _, key in uses if key}
-    trusted_before = written - cache_store.RACY_NS
 
     # which files must have their rules run again
     affected: set[str] = set(fresh)
@@ -421,7 +421,7 @@ def _check_changes(root: Path, listing: Listing, base: Base,
         old_evidence = state["evidence"] if state else {}
         for name, key in uses:
             old = old_evidence.get(key) if key else None
-            if old is None or ev_stats.get(key) != (old[0], old[1]) or old[1] >= trusted_before:
+            if old is None or ev_stats.get(key) != (old[0], old[1]) or old[1] >= racy:
                 affected.add(name)
     # gone files have no rules to run: only files that are there now
     affected = {name for name in affected if name in extra or (name not in delta and number(name) is not None)}
@@ -437,7 +437,7 @@ def _check_changes(root: Path, listing: Listing, base: Base,
     def sha256(path: Path) -> str:
         key = path.relative_to(root.resolve()).as_posix()
         old = evidence_cache.get(key)
-        if old is not None and old[2] and ev_stats.get(key) == (old[0], old[1]) and old[1] < trusted_before:
+        if old is not None and old[2] and ev_stats.get(key) == (old[0], old[1]) and old[1] < racy:
             return str(old[2])
         from .checks import sha256_of
 
@@ -458,6 +458,12 @@ def _check_changes(root: Path, listing: Listing, base: Base,
         else:  # a rule that failed: about the ledger as a whole
             ledger_findings.append(f)
     delta_rules.update(new_rules)
+    # A rule that fails (a bug) loses the findings it had yet to make, which no cache can know: such a run
+    # is a full one, and leaves no cache behind.
+    rule_failed = any(f.code == "internal-error" and f.file == CONFIG_NAME for f in ledger_findings)
+    if rule_failed and state is not None:
+        stored.close()
+        raise _StaleCache
 
     # every finding: parse findings and rule findings of every file, then ledger.yaml's
     for name in _parse_findings_view(base, delta):
@@ -470,7 +476,9 @@ def _check_changes(root: Path, listing: Listing, base: Base,
     findings = sort_findings(findings + ledger_findings)
     records = base.rows - sum(base.starts[i + 1] - base.starts[i] for i in dead) + sum(map(len, extra.values()))
 
-    if use_cache:
+    if rule_failed:
+        cache_store.forget(root)
+    elif use_cache:
         scanned = [listing.names_digest(), listing.sizes.tobytes(), listing.mtimes.tobytes()]
         names_same = named is not None and named[0] == listing.names_digest() and named[2] == listing.folders
         names = None if names_same else cache_store.names_payload(listing.names_digest(), listing.names,
@@ -498,16 +506,14 @@ def _check_changes(root: Path, listing: Listing, base: Base,
                     blob = stored.blob(i)  # type: ignore[arg-type]
                     files.append((name, size, mtime, base.sha(i), base.docs[i], blob,  # type: ignore[arg-type]
                                   marshal.loads(blob), base.parse_findings.get(name, []), ruled))
-            stored.close()
+            stored.close()  # before blobs.bin is replaced: a file still mapped cannot be, on Windows
             blobs = b"".join(entry[5] for entry in files)
             cache_store.save(root, {**new_state, "delta": {}, "delta_rules": {}}, pack(build(files)), blobs,
                              listing=scanned, names=names)
         elif state is not None:
-            stored.close()
             cache_store.save(root, {**new_state, "base": state["base"], "delta": delta, "delta_rules": delta_rules},
                              listing=scanned, names=names)
         else:
-            stored.close()
             cache_store.save(root, {**new_state, "delta": delta, "delta_rules": delta_rules},
                              pack(build([])), b"", listing=scanned, names=names)
     stored.close()

@@ -565,6 +565,8 @@ def _leave(code: object) -> None:
         code = 1
     run_exit_functions()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the descriptor closed (`ledger check >&-`)
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (`ledger check | head -1`): as Python itself would

@@ -16,8 +16,9 @@ from .layout import RECORD_SUFFIXES, RECORDS_DIR
 
 @dataclass
 class Listing:
-    """Every record file under records/ (hidden files and folders skipped) with its size and mtime, in the
-    order the file system lists them: cheap to take and to compare with the last run's."""
+    """Every record file under records/ (hidden files and folders skipped) with its size and mtime (the later of
+    its mtime and ctime: see `changed_at`), in the order the file system lists them: cheap to take and to
+    compare with the last run's."""
 
     names: list[str]
     sizes: array
@@ -58,6 +59,12 @@ class Listing:
         return len(self.names)
 
 
+def changed_at(st: os.stat_result) -> int:
+    """When a file or folder last changed, in ns: the later of its mtime and its ctime, which a chmod, a rename
+    or a touch back to an old date all move. The "mtimes" of a listing are these."""
+    return max(st.st_mtime_ns, st.st_ctime_ns)
+
+
 SCAN_PARALLEL_MIN_FILES = 10_000  # below this, a second process for the stat calls costs more than it saves
 
 Folder = tuple[str, str, list[str]]  # path, the prefix of its files' names, its record files as listed
@@ -71,7 +78,7 @@ def _walk(top: str, top_prefix: str, mtimes: list[tuple[str, int]]) -> list[Fold
     while stack:
         folder, prefix = stack.pop()
         try:
-            mtime = os.stat(folder).st_mtime_ns
+            mtime = changed_at(os.stat(folder))
             found = os.listdir(folder)
         except OSError:
             # no mtime can vouch for a folder that could not be listed (a chmod changes none): listed again
@@ -118,7 +125,7 @@ def _stat_chunk(folder: str, names: list[str], sizes: Any, mtimes: Any, at: int)
             if st.st_mode & 0o170000 == 0o040000:
                 sizes[k] = mtimes[k] = -2
             else:
-                sizes[k], mtimes[k] = st.st_size, st.st_mtime_ns
+                sizes[k], mtimes[k] = st.st_size, max(st.st_mtime_ns, st.st_ctime_ns)
     finally:
         if fd is not None:
             os.close(fd)
@@ -243,7 +250,7 @@ def _aligned(head: HeadStart | None, names_digest: bytes) -> tuple[bytes, bytes]
 def _unchanged(root: Path, folders: list[tuple[str, int]], trusted_before: int) -> bool:
     for name, mtime in folders:
         try:
-            if os.stat(os.path.join(root, name)).st_mtime_ns != mtime or mtime >= trusted_before:
+            if changed_at(os.stat(os.path.join(root, name))) != mtime or mtime >= trusted_before:
                 return False
         except OSError:
             return False

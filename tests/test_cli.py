@@ -160,6 +160,9 @@ def test_installed_command_in_a_subprocess(ledger_dir: LedgerDir) -> None:
     ok = subprocess.run([_installed_ledger(), "check"], cwd=ledger_dir.root, capture_output=True, text=True, env=env,
                         stdin=subprocess.DEVNULL)
     assert ok.returncode == 0, ok.stderr
+    closed = subprocess.run(["sh", "-c", f'"{_installed_ledger()}" check >&-'], cwd=ledger_dir.root,
+                            capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    assert (closed.returncode, closed.stderr) == (0, "")  # no standard output at all: nothing to say, no crash
     ledger_dir.record("bad.yaml", b"\x00\x01binary")  # type: ignore[arg-type]
     bad = subprocess.run([sys.executable, "-m", "ledger", "check"], cwd=ledger_dir.root, capture_output=True,
                          text=True, env=env, stdin=subprocess.DEVNULL)
