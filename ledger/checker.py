@@ -10,7 +10,6 @@ refers to (or that it shares) changed, when ledger.yaml or an evidence file it n
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import marshal
 import os
@@ -23,6 +22,7 @@ from typing import Any
 
 from . import cache as cache_store
 from .checkbase import Base, Claims, Index, build, pack
+from .collector import SETTLE_EVERY, collecting, settle
 from .findings import Finding, sort_findings
 from .layout import CONFIG_NAME, PARALLEL_MIN_FILES
 from .listing import HeadStart, Listing, changed_at, scan
@@ -77,7 +77,6 @@ def read_one(root: Path, name: str, documents: dict[tuple[str, int], Any] | None
 
 
 def _read_chunk(root: str, names: list[str]) -> list[tuple[str, FileRead]]:
-    from .load import settle
 
     out = []
     for count, name in enumerate(names, 1):
@@ -99,19 +98,12 @@ def _jobs(requested: int | None, files: int) -> int:
 def read_files(root: Path, names: list[str], jobs: int, progress: Progress | None,
                documents: dict[tuple[str, int], Any]) -> dict[str, FileRead]:
     """Read `names`, on `jobs` processes; the YAML documents read in this process go into `documents`."""
-    # parsing leaves reference cycles (the YAML readers' own): collected here, in the processes forked here too
-    collecting = gc.isenabled()
-    gc.enable()
-    try:
+    with collecting(True):  # in the processes forked here too
         return _read_files(root, names, jobs, progress, documents)
-    finally:
-        if not collecting:
-            gc.disable()
 
 
 def _read_files(root: Path, names: list[str], jobs: int, progress: Progress | None,
                 documents: dict[tuple[str, int], Any]) -> dict[str, FileRead]:
-    from .load import SETTLE_EVERY, settle
 
     results: dict[str, FileRead] = {}
     total = len(names)
@@ -220,15 +212,8 @@ def _config_key(root: Path) -> Any:
 def check(root: Path, use_cache: bool = True, jobs: int | None = None,
           progress: Progress | None = None) -> CheckResult:
     """Check the ledger at `root`: every finding, in file order."""
-    # Beyond reading files, a check makes no reference cycles worth collecting, and a collection walks every
-    # record read so far: without collections a cold check of 100,000 records takes a tenth less time.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collecting(False):
         return _check(root, use_cache, jobs, progress)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _check(root: Path, use_cache: bool, jobs: int | None, progress: Progress | None) -> CheckResult:

@@ -273,6 +273,7 @@ def diff_figures(
     overlapping periods), narrower counts that exceed broader ones, totals that do not add up, and,
     with --all, figures that agree. Side by side: one measure for several populations.
     """
+    from .collector import collecting
     from .crosscheck import crosscheck, select
     from .diff_report import Vocab, render_json, render_markdown, render_text
     from .load import load_ledger
@@ -282,17 +283,18 @@ def diff_figures(
     if kinds is None:
         kinds = [k for k in FINDING_KINDS if k != "agree" or include_agree]
     root = _root(ledger)
-    loaded, _ = load_ledger(root)
-    report = crosscheck(loaded)
-    findings, breakdowns = select(report, loaded, measure, place, kinds)
-    vocab = Vocab(loaded.config)
-    if output is FiguresFormat.json:
-        typer.echo(render_json(findings, breakdowns))
-    elif output is FiguresFormat.markdown:
-        typer.echo(render_markdown(report, findings, breakdowns, vocab, loaded.config.title if loaded.config
-                                   else None), nl=False)
-    else:
-        render_text(report, findings, breakdowns, vocab, _console())
+    with collecting(False):  # reading turns it back on where it is needed
+        loaded, _ = load_ledger(root)
+        report = crosscheck(loaded)
+        findings, breakdowns = select(report, loaded, measure, place, kinds)
+        vocab = Vocab(loaded.config)
+        if output is FiguresFormat.json:
+            typer.echo(render_json(findings, breakdowns))
+        elif output is FiguresFormat.markdown:
+            typer.echo(render_markdown(report, findings, breakdowns, vocab, loaded.config.title if loaded.config
+                                       else None), nl=False)
+        else:
+            render_text(report, findings, breakdowns, vocab, _console())
     if any(f.kind in fail_kinds for f in findings):
         raise typer.Exit(EXIT_FINDINGS)
 
