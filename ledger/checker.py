@@ -77,7 +77,6 @@ def read_one(root: Path, name: str, documents: dict[tuple[str, int], Any] | None
 
 
 def _read_chunk(root: str, names: list[str]) -> list[tuple[str, FileRead]]:
-
     out = []
     for count, name in enumerate(names, 1):
         if count % 500 == 0:
@@ -104,7 +103,6 @@ def read_files(root: Path, names: list[str], jobs: int, progress: Progress | Non
 
 def _read_files(root: Path, names: list[str], jobs: int, progress: Progress | None,
                 documents: dict[tuple[str, int], Any]) -> dict[str, FileRead]:
-
     results: dict[str, FileRead] = {}
     total = len(names)
     if jobs <= 1 or total < 2:
@@ -160,7 +158,6 @@ def _evidence(facts: list[Any]) -> list[str]:
 
 def _empty_base() -> Base:
     return Base(pack(build([])))
-
 
 
 # The check ---------------------------------------------------------------------------------------------
@@ -262,9 +259,14 @@ def _check(root: Path, use_cache: bool, jobs: int | None, progress: Progress | N
 
 
 def _import_checking() -> None:
-    from . import checks, facts, load, yamlio  # noqa: F401
+    """Import what a check of changed files needs, and make the libyaml loader: the slow part of such a check."""
+    import importlib
 
-    yamlio.fast_parse(b"{}", "")
+    for module in ("checks", "facts", "load"):
+        importlib.import_module(f"{__package__}.{module}")
+    from .yamlio import fast_parse
+
+    fast_parse(b"{}", "")
 
 
 def _check_changes(root: Path, listing: Listing, base: Base,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .findings import Finding
-from .identity import ARMOR_BEGIN, ARMOR_END, IdentityError, names_of, unseal
+from .identity import IdentityError, names_of, unseal
 from .layout import CONFIG_NAME, RECORD_SUFFIXES, RECORDS_DIR
 
 EVIDENCE_DIR = "evidence"

@@ -156,7 +156,8 @@ def _stat_all(folders: list[Folder], jobs: int, head: HeadStart | None = None,
     # shared with the child: two cursors (chunks taken from the start, the first chunk taken from the end),
     # a flag (a chunk differs from the last run's), then the sizes, then the mtimes
     shared = mmap.mmap(-1, 8 * (3 + 2 * total))
-    view = memoryview(shared).cast("q")
+    whole = memoryview(shared)
+    view = whole.cast("q")
     cursors, sizes, mtimes = view[:3], view[3:3 + total], view[3 + total:]
     cursors[0], cursors[1], cursors[2] = 0, len(chunks), 0
     pid = _fork() if jobs > 1 and total >= SCAN_PARALLEL_MIN_FILES and len(chunks) > 1 else None
@@ -200,7 +201,8 @@ def _stat_all(folders: list[Folder], jobs: int, head: HeadStart | None = None,
     out_sizes, out_mtimes = array("q"), array("q")
     out_sizes.frombytes(sizes.tobytes())
     out_mtimes.frombytes(mtimes.tobytes())
-    del cursors, sizes, mtimes, view
+    for exported in (cursors, sizes, mtimes, view, whole):  # the map closes once no view holds it
+        exported.release()
     shared.close()
     return out_sizes, out_mtimes
 

@@ -312,7 +312,13 @@ def test_scan_lists_the_same_whatever_happens_meanwhile(messy: LedgerDir, monkey
     one = listing.scan(messy.root, 1)
     monkeypatch.setattr(listing, "CHUNK", 1)
     monkeypatch.setattr(listing, "SCAN_PARALLEL_MIN_FILES", 0)
-    meanwhile = None
+    def failing() -> None:
+        raise RuntimeError("an import that fails")
+
+    def slow() -> None:
+        time.sleep(0.3)  # the child stats every file meanwhile
+
+    meanwhile = {"meanwhile-fails": failing, "meanwhile-is-slow": slow}.get(trouble)
     if trouble == "no-fork":
         monkeypatch.setattr(listing, "_fork", lambda: None)
     elif trouble == "child-dies":
@@ -324,12 +330,6 @@ def test_scan_lists_the_same_whatever_happens_meanwhile(messy: LedgerDir, monkey
             real(*args)  # type: ignore[arg-type]
 
         monkeypatch.setattr(listing, "_stat_chunk", dying)
-    elif trouble == "meanwhile-fails":
-        def meanwhile() -> None:
-            raise RuntimeError("an import that fails")
-    else:
-        def meanwhile() -> None:
-            time.sleep(0.3)  # the child stats every file meanwhile
     head = listing.HeadStart(meanwhile, None, 0, now=True) if meanwhile else None
     two = listing.scan(messy.root, 2, head=head)
     assert one == two and "records/folder.yaml/inside.yaml" in two.names
@@ -346,9 +346,17 @@ def test_the_head_start_begins_only_once_a_file_changed(messy: LedgerDir, monkey
     monkeypatch.setattr(listing, "SCAN_PARALLEL_MIN_FILES", 0)
     before = listing.scan(messy.root)
     last = (before.names_digest(), before.sizes.tobytes(), before.mtimes.tobytes())
-    if changed:
-        path = messy.root / before.names[len(before) // 2]
+    if changed:  # the first file, which this process stats first; the child is slowed down to leave it more
+        path = messy.root / before.names[0]
         path.write_bytes(path.read_bytes() + b"# edited\n")
+        parent, real = os.getpid(), listing._stat_chunk
+
+        def slow_child(*args: Any) -> None:
+            if os.getpid() != parent:
+                time.sleep(0.05)
+            real(*args)
+
+        monkeypatch.setattr(listing, "_stat_chunk", slow_child)
     started = []
     head = listing.HeadStart(lambda: started.append(1), last, time.time_ns() + 3600 * 10**9)  # none too recent
     after = listing.scan(messy.root, 2, head=head)

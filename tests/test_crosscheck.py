@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
@@ -39,7 +38,7 @@ summary: Another source.
 def claim(cid: str, source: str, value: object, measure: str = "gunshot-wounded", place: str = "zhanaozen",
           period: str = "2011-12-16", population: str = "all", sum_of: list[str] | None = None,
           quote: str | None = None) -> str:
-    lines = [f"kind: claim", f"id: {cid}", f"source: {source}", f"measure: {measure}", f"value: {json.dumps(value)}",
+    lines = ["kind: claim", f"id: {cid}", f"source: {source}", f"measure: {measure}", f"value: {json.dumps(value)}",
              f"scope: {{place: {place}, period: {period}, population: {population}}}"]
     if sum_of:
         lines.append(f"sum_of: [{', '.join(sum_of)}]")
