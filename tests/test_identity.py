@@ -178,12 +178,18 @@ def test_sealed_lengths_do_not_tell_the_name(team: LedgerDir) -> None:
     assert sizes == {512}
 
 
+def _git_repo(root: Path) -> list[str]:
+    """A git repository at `root`; the command that runs git in it, as a committer."""
+    git = ["git", "-C", str(root), "-c", "user.email=t@example.org", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    return git
+
+
 def test_the_leak_check_finds_a_name_everywhere_and_says_only_the_pseudonym(
         team: LedgerDir, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     root = team.root
     monkeypatch.chdir(root)
-    git = ["git", "-C", str(root), "-c", "user.email=t@example.org", "-c", "user.name=t"]
-    subprocess.run([*git, "init", "-q"], check=True)
+    git = _git_repo(root)
     team.record("testimonies/leaky.yaml", "kind: testimony\nid: t-leak\nwitness: temir-t\ndate: 2011-12-28\n"
                 "mode: in-person\nconsent: anonymous\nsummary: >-\n  He said that ЖАНБОЛАТ КАНАРЫБЕКОВ\n"
                 "  was there.\n")
@@ -251,8 +257,7 @@ def test_history_names_folded_across_lines_and_in_cyrillic_file_names(team: Ledg
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     root = team.root
     monkeypatch.chdir(root)
-    git = ["git", "-C", str(root), "-c", "user.email=t@example.org", "-c", "user.name=t"]
-    subprocess.run([*git, "init", "-q"], check=True)
+    git = _git_repo(root)
     team.record("testimonies/t-3.yaml", "kind: testimony\nid: t-3\nwitness: temir-t\ndate: 2011-12-28\n"
                 "mode: in-person\nconsent: anonymous\nsummary: >-\n  a long account that ends with Zhanbolat\n"
                 "  Canarybekov and more.\n")
