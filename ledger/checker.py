@@ -478,7 +478,7 @@ def _check_changes(root: Path, listing: Listing, base: Base,
         new_state = {
             "fingerprint": fingerprint, "digest": digest, "config": config_key, "evidence": evidence,
             "schemas": (schemas_signature, [_plain(f) for f in ledger_findings if f.code == "schema-stale"]),
-            "result": [_plain(f) for f in findings], "records": records, "files": len(listing),
+            "result": [_plain(f) for f in findings], "records": records,
             "written": started, "names": state.get("names") if state and names_same else None,
         }
         if len(delta) > max(REBUILD_MIN_FILES, len(listing) // REBUILD_SHARE):
