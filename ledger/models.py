@@ -364,10 +364,22 @@ class VocabEntry(_Strict):
     within: Slug | None = None
 
 
+class MeasureEntry(VocabEntry):
+    """A measure: what claims count, and whether they count events within a period or a stock on a date."""
+
+    counts: Literal["events", "stock"] = Field(
+        "events", description="events: people to whom something happened within the period (killed, detained); "
+        "stock: people in a state on a date (held in custody)")
+
+
+OFFICIAL_TYPES: tuple[str, ...] = ("government", "prosecutor", "police", "court")
+
+
 class Figures(_Strict):
     """How figures are read."""
 
     approx: float = Field(0.1, ge=0, lt=1, description='"~N" means N ± approx·N')
+    official: list[OrgType] = Field(list(OFFICIAL_TYPES), description="the org types whose figures are official")
 
 
 class LedgerConfig(_Strict):
@@ -375,7 +387,7 @@ class LedgerConfig(_Strict):
 
     ledger: Literal[1] = Field(description="the record format version")
     title: str | None = None
-    measures: dict[Slug, VocabEntry] = {}
+    measures: dict[Slug, MeasureEntry] = {}
     places: dict[Slug, VocabEntry] = {}
     populations: dict[Slug, VocabEntry] = {}
     allegations: list[Slug] = []
