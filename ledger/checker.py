@@ -25,7 +25,8 @@ from .checkbase import Base, Claims, Index, build, pack
 from .collector import SETTLE_EVERY, collecting, settle
 from .findings import Finding, sort_findings
 from .layout import CONFIG_NAME, PARALLEL_MIN_FILES
-from .listing import HeadStart, Listing, changed_at, scan
+from .listing import HeadStart, Listing, changed_at, folder_findings, scan
+from .reading import Refused, read_bytes, refusal
 
 Progress = Callable[[int, int], None]  # (files read, files to read)
 
@@ -58,10 +59,9 @@ def read_one(root: Path, name: str, documents: dict[tuple[str, int], Any] | None
     from .load import read_file
 
     try:
-        with open(os.path.join(root, name), "rb") as handle:
-            raw = handle.read()
-    except OSError as e:
-        problem = Finding(name, 0, 0, "unreadable-file", f"cannot read the file: {e.strerror}")
+        raw = read_bytes(os.path.join(root, name), root)
+    except (OSError, Refused) as e:
+        problem = refusal(name, e)
         return "", 0, [_plain(problem)], [], marshal.dumps([])
     sha = hashlib.sha256(raw).hexdigest()
     try:
@@ -179,9 +179,9 @@ def _evidence_stat(root: Path, key: str) -> tuple[int, int]:
     return _stat(root / key) or (-1, -1)
 
 
-def _sha(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
+def _sha(path: Path, root: Path) -> str:
+    """The sha256 of a file of the ledger, read as safely as a record; OSError (or Refused) when it cannot be."""
+    return hashlib.sha256(read_bytes(path, root)).hexdigest()
 
 
 def _schemas_signature(root: Path) -> Any:
@@ -192,8 +192,8 @@ def _schemas_signature(root: Path) -> Any:
     out = []
     for path in sorted(folder.glob("*.json")):
         try:
-            out.append((path.name, _sha(path)))
-        except OSError:
+            out.append((path.name, _sha(path, root)))
+        except (OSError, Refused):
             out.append((path.name, ""))
     return out
 
@@ -201,8 +201,8 @@ def _schemas_signature(root: Path) -> Any:
 def _config_key(root: Path) -> Any:
     """ledger.yaml's hash: a small file, hashed every time rather than trusted by its stat."""
     try:
-        return _sha(root / CONFIG_NAME)
-    except OSError:
+        return _sha(root / CONFIG_NAME, root)
+    except (OSError, Refused):
         return None
 
 
@@ -236,7 +236,7 @@ def _check(root: Path, use_cache: bool, jobs: int | None, progress: Progress | N
 
     head = HeadStart(head_start, tuple(last) if last else None, trusted_before, not others_same) if state else None
     listing = scan(root, _jobs(jobs, PARALLEL_MIN_FILES),  # the scan itself judges whether two processes pay
-                   Listing(named[1], array("q"), array("q"), named[2], named[0]) if named else None,
+                   Listing(named[1], array("q"), array("q"), named[2], _names_digest=named[0]) if named else None,
                    trusted_before, head)
     digest = listing.digest()
     newest = max(listing.mtimes, default=0)
@@ -324,10 +324,10 @@ def _check_changes(root: Path, listing: Listing, base: Base,
         sha = seen_sha(name)
         if sha is not None:
             try:
-                if _sha(root / name) == sha:
+                if _sha(root / name, root) == sha:
                     touched[name] = stats[name]
                     continue
-            except OSError:
+            except (OSError, Refused):
                 pass
         to_read.append(name)
 
@@ -379,6 +379,7 @@ def _check_changes(root: Path, listing: Listing, base: Base,
     index = Index(base, dead, extra)
 
     config, config_doc, findings = read_config(root)
+    findings += folder_findings(listing)
     config_same = state is not None and state.get("config") == config_key
 
     # every evidence file the records name, stat taken once: what this run saw is what the next one compares

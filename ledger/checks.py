@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
@@ -13,6 +13,7 @@ from .findings import Finding
 from .layout import CONFIG_NAME
 from .load import Ledger
 from .models import VOCABULARIES, LedgerConfig
+from .reading import Refused, read_bytes, sha256_of, what_it_is
 from .validate import dotted, suggest
 from .yamlio import Document as YamlDocument
 from .yamlio import parse_bytes
@@ -69,10 +70,10 @@ class Context:
         if key not in self._documents and file not in self._parsed_files:
             self._parsed_files.add(file)
             try:
-                parsed = parse_bytes((self.root / file).read_bytes(), file)
+                parsed = parse_bytes(read_bytes(self.root / file, self.root), file)
                 for doc in parsed.documents:
                     self._documents.setdefault((file, doc.index), doc)
-            except OSError:
+            except (OSError, Refused):
                 pass
         return self._documents.get(key)
 
@@ -275,15 +276,6 @@ def _sum_cycle(start: str, parts: tuple[str, ...], claims: Any) -> list[str]:
     return []
 
 
-def sha256_of(path: Path) -> str:
-    """The hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 @check
 def evidence_files(ctx: Context) -> Iterator[Finding]:
     """A document's files exist under the ledger root and have the recorded sha256."""
@@ -314,27 +306,34 @@ def evidence_key(root: Path, path: str) -> str | None:
 def _evidence_file(ctx: Context, f: Facts, i: int, path: str, sha256: str, root: Path) -> Iterator[Finding]:
     where = ("files", i, "path")
     target = evidence_target(root, path)
-    inside, exists = target is not None, False
+    inside, mode = target is not None, None
     try:
-        exists = target is not None and target.is_file()
+        mode = target.stat().st_mode if target is not None else None
+    except FileNotFoundError:
+        pass
     except (OSError, ValueError):  # a name too long for the file system
         inside = False
+    # the path is record text: messages name the field, never repeat it
     if not inside:
         yield ctx.finding(f, "bad-path", f"`files[{i}].path` must be a path relative to the ledger root that stays "
                             "inside it (normally under evidence/)", *where)
-    elif not exists:
-        yield ctx.finding(f, "missing-file", f"`files[{i}].path`: `{path}` is not in the ledger; add the file or fix "
-                            "the path", *where)
+    elif mode is None:
+        yield ctx.finding(f, "missing-file", f"`files[{i}].path` names a file that is not in the ledger; add the "
+                            "file or fix the path", *where)
+    elif not stat.S_ISREG(mode):
+        yield ctx.finding(f, "not-regular-file", f"`files[{i}].path` names {what_it_is(mode)}, not a regular file: "
+                            "not read", *where)
     else:
         try:
             actual = ctx.sha256(target)  # type: ignore[arg-type]
-        except OSError as e:
-            yield ctx.finding(f, "missing-file", f"`files[{i}].path`: `{path}` cannot be read ({e.strerror})",
+        except (OSError, Refused) as e:
+            reason = e.message if isinstance(e, Refused) else e.strerror
+            yield ctx.finding(f, "missing-file", f"`files[{i}].path` names a file that cannot be read ({reason})",
                               *where)
             return
         if actual != sha256:
-            yield ctx.finding(f, "hash-mismatch", f"`{path}` has sha256 {actual}, not the recorded {sha256}: the "
-                                "file changed, or the hash is wrong", "files", i, "sha256")
+            yield ctx.finding(f, "hash-mismatch", f"`files[{i}].path`: the file has sha256 {actual}, not the "
+                                f"recorded {sha256}: the file changed, or the hash is wrong", "files", i, "sha256")
 
 
 @ledger_check

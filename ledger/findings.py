@@ -10,12 +10,16 @@ Severity = Literal["error", "warning"]
 # Stable codes: what a user can grep for, silence in CI, or read about in the README.
 CODES: dict[str, str] = {
     "unreadable-file": "a file that cannot be read (permissions, a broken link)",
+    "unreadable-folder": "a folder under records/ that cannot be listed: its records were not checked",
+    "not-regular-file": "a FIFO, device, socket, link to a folder or link out of the ledger: never opened",
+    "file-too-large": "a file over the size a record file may have: refused unread",
     "not-utf8": "the file is not UTF-8 text",
     "binary-file": "the file holds binary data (NUL bytes)",
     "empty-file": "the file holds no record",
     "yaml-syntax": "the file is not valid YAML",
     "yaml-duplicate-key": "a mapping has the same key twice",
     "yaml-alias-bomb": "aliases would expand to too many values",
+    "yaml-too-deep": "lists and mappings nested deeper than records ever are: refused",
     "yaml-recursive-alias": "an alias refers to the node that contains it",
     "yaml-tag": "an explicit YAML tag that records do not use",
     "yaml-key": "a mapping key that is not a plain scalar",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import mmap
 import os
@@ -11,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .findings import Finding
 from .layout import RECORD_SUFFIXES, RECORDS_DIR
+from .reading import inside
 
 
 @dataclass
@@ -24,7 +27,10 @@ class Listing:
     sizes: array
     mtimes: array
     # the folders listed, relative to the ledger root, with their mtimes: while none changes, neither do the names
+    # (-1: a folder that could not be listed, listed again by every run; -2: one that is not there)
     folders: list[tuple[str, int]] = field(default_factory=list, compare=False)
+    # the folders that could not be listed, and why: their records are not checked, which a check must say
+    refused: list[tuple[str, str]] = field(default_factory=list, compare=False)
     _names_digest: bytes | None = field(default=None, repr=False, compare=False)
 
     def digest(self) -> bytes:
@@ -70,22 +76,39 @@ SCAN_PARALLEL_MIN_FILES = 10_000  # below this, a second process for the stat ca
 Folder = tuple[str, str, list[str]]  # path, the prefix of its files' names, its record files as listed
 
 
-def _walk(top: str, top_prefix: str, mtimes: list[tuple[str, int]]) -> list[Folder]:
-    """Every folder under `top` (hidden ones and links to folders skipped) with the names of its record files,
-    in the order the file system lists them; each folder's mtime, taken before it is listed, goes into `mtimes`."""
+@dataclass
+class _Walk:
+    """What a walk keeps across the folders it visits."""
+
+    mtimes: list[tuple[str, int]] = field(default_factory=list)  # see Listing.folders
+    refused: list[tuple[str, str]] = field(default_factory=list)  # see Listing.refused
+    visited: set[tuple[int, int]] = field(default_factory=set)  # (device, inode): each real folder once
+
+
+def _walk(top: str, top_prefix: str, walk: _Walk) -> list[Folder]:
+    """Every folder under `top` (hidden ones and links to folders skipped, each real folder once) with the names
+    of its record files, in the order the file system lists them; each folder's mtime, taken before it is
+    listed, goes into `walk.mtimes`, and each folder that cannot be listed into `walk.refused`."""
     out: list[Folder] = []
     stack = [(top, top_prefix)]
     while stack:
         folder, prefix = stack.pop()
         try:
-            mtime = changed_at(os.stat(folder))
+            st = os.stat(folder)
+            if (st.st_dev, st.st_ino) in walk.visited:  # a bind mount or a loop: seen already
+                continue
+            walk.visited.add((st.st_dev, st.st_ino))
+            mtime = changed_at(st)
             found = os.listdir(folder)
-        except OSError:
+        except OSError as e:
             # no mtime can vouch for a folder that could not be listed (a chmod changes none): listed again
             # by every run, so that its files are found once it can be
-            mtimes.append((prefix[:-1], -1))
+            gone = e.errno in (errno.ENOENT, errno.ENOTDIR)
+            walk.mtimes.append((prefix[:-1], -2 if gone else -1))
+            if not gone:
+                walk.refused.append((prefix, e.strerror or "it cannot be listed"))
             continue
-        mtimes.append((prefix[:-1], mtime))
+        walk.mtimes.append((prefix[:-1], mtime))
         # a name that ends like a record is taken for a file (stat tells, below); any other may be a folder
         files = [n for n in found if n.endswith(RECORD_SUFFIXES)]
         if "\0." in "\0" + "\0".join(files):  # hidden files, rare: looked for at C speed
@@ -100,15 +123,27 @@ def _walk(top: str, top_prefix: str, mtimes: list[tuple[str, int]]) -> list[Fold
     return out
 
 
+def folder_findings(listing: Listing) -> list[Finding]:
+    """An `unreadable-folder` finding for each folder the listing could not look into."""
+    return [Finding(folder, 0, 0, "unreadable-folder", f"this folder cannot be listed ({reason}), so the records "
+                    "in it were not checked; make it readable (chmod u+rx) or remove it")
+            for folder, reason in listing.refused]
+
+
 CHUNK = 512  # files a process claims at a time
 
 
-def _stat_chunk(folder: str, names: list[str], sizes: Any, mtimes: Any, at: int) -> None:
-    """Sizes and mtimes of `names` in `folder` into `sizes[at:]` and `mtimes[at:]`: -1 for a file that cannot be
-    stat-ed (reading it will say why), -2 for a folder."""
-    stat = os.stat
+NOT_STATED, FOLDER, NOT_REGULAR = -1, -2, -3  # sizes that are no size: reading the file will say why
+
+
+def _stat_chunk(folder: str, names: list[str], sizes: Any, mtimes: Any, at: int, root: str) -> None:
+    """Sizes and mtimes of `names` in `folder` into `sizes[at:]` and `mtimes[at:]`: NOT_STATED for a file that
+    cannot be stat-ed, FOLDER for a real folder (to look into), NOT_REGULAR for a FIFO, a device, a socket or a
+    link to anything but a regular file inside `root` (never opened, never walked). A link to a regular file
+    inside the ledger counts as that file, changed when either changes."""
+    lstat = os.lstat
     fd = None
-    if stat in os.supports_dir_fd:
+    if os.stat in os.supports_dir_fd:
         try:
             fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         except OSError:
@@ -118,14 +153,26 @@ def _stat_chunk(folder: str, names: list[str], sizes: Any, mtimes: Any, at: int)
         for k, name in enumerate(names, at):
             try:
                 # relative to the folder's descriptor: one path step instead of the whole path
-                st = stat(name, dir_fd=fd) if fd is not None else stat(base + name)
+                st = os.stat(name, dir_fd=fd, follow_symlinks=False) if fd is not None else lstat(base + name)
             except OSError:
-                sizes[k] = mtimes[k] = -1
+                sizes[k] = mtimes[k] = NOT_STATED
                 continue
-            if st.st_mode & 0o170000 == 0o040000:
-                sizes[k] = mtimes[k] = -2
-            else:
+            mode = st.st_mode & 0o170000
+            if mode == 0o100000:
                 sizes[k], mtimes[k] = st.st_size, max(st.st_mtime_ns, st.st_ctime_ns)
+            elif mode == 0o040000:
+                sizes[k] = mtimes[k] = FOLDER
+            elif mode == 0o120000:  # a link: rare, resolved here
+                sizes[k], mtimes[k] = NOT_REGULAR, changed_at(st)
+                try:
+                    if inside(base + name, root):
+                        target = os.stat(base + name)
+                        if target.st_mode & 0o170000 == 0o100000:
+                            sizes[k], mtimes[k] = target.st_size, max(changed_at(target), changed_at(st))
+                except OSError:
+                    sizes[k] = mtimes[k] = NOT_STATED
+            else:
+                sizes[k], mtimes[k] = NOT_REGULAR, changed_at(st)
     finally:
         if fd is not None:
             os.close(fd)
@@ -142,7 +189,7 @@ class HeadStart:
     now: bool = False  # something else is known to have changed: start at once
 
 
-def _stat_all(folders: list[Folder], jobs: int, head: HeadStart | None = None,
+def _stat_all(folders: list[Folder], jobs: int, root: str, head: HeadStart | None = None,
               last: tuple[bytes, bytes] | None = None) -> tuple[array, array]:
     """Sizes and mtimes of every file of `folders`, in order. With `jobs` > 1 and enough files, a forked child
     stats chunks from the end and this process from the start, until they meet; this process does
@@ -175,7 +222,7 @@ def _stat_all(folders: list[Folder], jobs: int, head: HeadStart | None = None,
             while cursors[1] > cursors[0]:
                 cursors[1] -= 1  # taken before it is done: the other process may take it too, which is harmless
                 folder, names, at = chunks[cursors[1]]
-                _stat_chunk(folder, names, sizes, mtimes, at)
+                _stat_chunk(folder, names, sizes, mtimes, at, root)
                 if differs(at, len(names)):
                     cursors[2] = 1
             code = 0
@@ -190,14 +237,14 @@ def _stat_all(folders: list[Folder], jobs: int, head: HeadStart | None = None,
         taken = cursors[0]
         cursors[0] = taken + 1
         folder, names, at = chunks[taken]
-        _stat_chunk(folder, names, sizes, mtimes, at)
+        _stat_chunk(folder, names, sizes, mtimes, at, root)
         if differs(at, len(names)):
             cursors[2] = 1
     if pid is not None:
         _, status = os.waitpid(pid, 0)
         if status != 0:  # the child failed: its chunks are done again here
             for folder, names, at in chunks[cursors[1]:]:
-                _stat_chunk(folder, names, sizes, mtimes, at)
+                _stat_chunk(folder, names, sizes, mtimes, at, root)
     out_sizes, out_mtimes = array("q"), array("q")
     out_sizes.frombytes(sizes.tobytes())
     out_mtimes.frombytes(mtimes.tobytes())
@@ -235,11 +282,16 @@ def scan(root: Path, jobs: int = 1, last: Listing | None = None, trusted_before:
     folder's mtime changed (one that changed too close to `trusted_before` counts as changed: the clock's
     tick may hide a second change), as adding, removing or renaming a file changes its folder's mtime."""
     if last is not None and last.folders and _unchanged(root, last.folders, trusted_before):
-        sizes, mtimes = _stat_all([(str(root), "", last.names)], jobs, head, _aligned(head, last.names_digest()))
-        if -2 not in sizes:  # else a file became a folder: listed again below, to be sure
-            return Listing(last.names, sizes, mtimes, last.folders, last._names_digest)
+        sizes, mtimes = _stat_all([(str(root), "", last.names)], jobs, str(root), head,
+                                  _aligned(head, last.names_digest()))
+        if FOLDER not in sizes:  # else a file became a folder: listed again below, to be sure
+            return Listing(last.names, sizes, mtimes, last.folders, [], last._names_digest)
         head = None
-    return scan_folder(root / RECORDS_DIR, RECORDS_DIR + "/", jobs, head)
+    top = root / RECORDS_DIR
+    if os.path.islink(top) and not inside(top, root):
+        return Listing([], array("q"), array("q"), [(RECORDS_DIR, -1)],
+                       [(RECORDS_DIR + "/", "a link that leaves the ledger: not followed")])
+    return scan_folder(root, top, RECORDS_DIR + "/", jobs, head)
 
 
 def _aligned(head: HeadStart | None, names_digest: bytes) -> tuple[bytes, bytes] | None:
@@ -259,24 +311,25 @@ def _unchanged(root: Path, folders: list[tuple[str, int]], trusted_before: int) 
     return True
 
 
-def scan_folder(top: Path, top_prefix: str, jobs: int = 1, head: HeadStart | None = None) -> Listing:
+def scan_folder(root: Path, top: Path, top_prefix: str, jobs: int = 1, head: HeadStart | None = None,
+                walk: _Walk | None = None) -> Listing:
     """Every record file under `top`, named from `top_prefix`, with its size and mtime."""
-    folder_mtimes: list[tuple[str, int]] = []
-    folders = _walk(str(top), top_prefix, folder_mtimes)
+    walk = walk if walk is not None else _Walk()
+    folders = _walk(str(top), top_prefix, walk)
     names: list[str] = []
     for _, prefix, files in folders:
         names += [prefix + n for n in files]
-    listing = Listing(names, array("q"), array("q"), folder_mtimes)
-    sizes, mtimes = _stat_all(folders, jobs, head, _aligned(head, listing.names_digest()) if head else None)
-    if -2 in sizes:  # folders named like records: not files, but folders to look into
-        inside = [i for i, size in enumerate(sizes) if size == -2]
-        keep = [i for i, size in enumerate(sizes) if size != -2]
-        paths = [os.path.join(str(top), *names[i][len(top_prefix):].split("/")) for i in inside]
-        inner = [scan_folder(Path(path), names[i] + "/") for path, i in zip(paths, inside)]
+    listing = Listing(names, array("q"), array("q"), walk.mtimes, walk.refused)
+    sizes, mtimes = _stat_all(folders, jobs, str(root), head,
+                              _aligned(head, listing.names_digest()) if head else None)
+    if FOLDER in sizes:  # folders named like records: not files, but folders to look into
+        within = [i for i, size in enumerate(sizes) if size == FOLDER]
+        keep = [i for i, size in enumerate(sizes) if size != FOLDER]
+        paths = [os.path.join(str(top), *names[i][len(top_prefix):].split("/")) for i in within]
+        inner = [scan_folder(root, Path(path), names[i] + "/", walk=walk) for path, i in zip(paths, within)]
         names = [names[i] for i in keep] + [n for sub in inner for n in sub.names]
         sizes = array("q", [sizes[i] for i in keep] + [x for sub in inner for x in sub.sizes])
         mtimes = array("q", [mtimes[i] for i in keep] + [x for sub in inner for x in sub.mtimes])
-        folder_mtimes += [folder for sub in inner for folder in sub.folders]
-        return Listing(names, sizes, mtimes, folder_mtimes)
+        return Listing(names, sizes, mtimes, walk.mtimes, walk.refused)
     listing.sizes, listing.mtimes = sizes, mtimes
     return listing

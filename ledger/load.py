@@ -11,6 +11,7 @@ from .collector import SETTLE_EVERY, collecting, settle
 from .findings import Finding
 from .layout import CONFIG_NAME, PARALLEL_MIN_FILES
 from .models import LedgerConfig, Record
+from .reading import Refused, read_bytes, refusal
 from .validate import validate_config, validate_record
 from .yamlio import Document, ParsedFile, fast_parse, parse_bytes
 
@@ -49,19 +50,22 @@ class Ledger:
             self.by_id.setdefault(entry.record.id, entry)
 
 
-def record_files(root: Path) -> list[str]:
-    """Every .yaml/.yml file under records/, relative to the root, sorted; hidden files and folders skipped."""
-    from .listing import scan
+def record_files(root: Path) -> tuple[list[str], list[Finding]]:
+    """Every .yaml/.yml file under records/, relative to the root, sorted (hidden files and folders skipped),
+    and a finding for each folder that could not be listed."""
+    from .listing import folder_findings, scan
 
-    return [name for name, _, _ in scan(root).sorted()]
+    listing = scan(root)
+    return [name for name, _, _ in listing.sorted()], folder_findings(listing)
 
 
 def read_config(root: Path) -> tuple[LedgerConfig | None, Document | None, list[Finding]]:
     """ledger.yaml, validated."""
     try:
-        raw = (root / CONFIG_NAME).read_bytes()
-    except OSError as e:
-        return None, None, [Finding(CONFIG_NAME, 0, 0, "ledger-config", f"cannot read {CONFIG_NAME}: {e.strerror}")]
+        raw = read_bytes(root / CONFIG_NAME, root)
+    except (OSError, Refused) as e:
+        return None, None, [Finding(CONFIG_NAME, 0, 0, "ledger-config", f"cannot read {CONFIG_NAME}: "
+                                    f"{refusal(CONFIG_NAME, e).message}")]
     fast = fast_parse(raw, CONFIG_NAME)
     if fast is not None and len(fast.documents) == 1:
         config, errors = validate_config(fast.documents[0], CONFIG_NAME)
@@ -98,9 +102,9 @@ def _read_records(root: Path, files: list[str]) -> tuple[list[Entry], int, list[
         if count % SETTLE_EVERY == 0:
             settle()
         try:
-            raw = (root / name).read_bytes()
-        except OSError as e:
-            findings.append(Finding(name, 0, 0, "unreadable-file", f"cannot read the file: {e.strerror}"))
+            raw = read_bytes(root / name, root)
+        except (OSError, Refused) as e:
+            findings.append(refusal(name, e))
             continue
         try:
             file_entries, file_documents, file_findings = read_file(raw, name)
@@ -174,7 +178,8 @@ def load_ledger(root: Path, jobs: int | None = None) -> tuple[Ledger, list[Findi
 
     Large ledgers are read on both cores unless `jobs` says otherwise."""
     config, config_doc, findings = read_config(root)
-    files = record_files(root)
+    files, folder_problems = record_files(root)
+    findings += folder_problems
     if jobs is None:
         jobs = min(2, os.cpu_count() or 1) if len(files) >= PARALLEL_MIN_FILES else 1
     if jobs > 1 and len(files) > 1:

@@ -287,11 +287,14 @@ def _ask_any(asker: Asker, model: type[Any], name: str, path: tuple[str, ...], r
 def _auto(asker: Asker, sub: type[Any], name: str, item: dict[str, Any]) -> Any:
     """A value the tool can work out itself: an evidence file's sha256."""
     if sub.__name__ == "EvidenceFile" and name == "sha256":
-        from .checks import sha256_of
+        from .reading import Refused, sha256_of
 
         path = asker.ledger.root / str(item.get("path", ""))
-        if path.is_file():
-            digest = sha256_of(path)
+        try:
+            digest = sha256_of(path) if path.is_file() else None
+        except (OSError, Refused):
+            digest = None
+        if digest is not None:
             asker.say(f"  sha256 of {item['path']}: {digest}", "dim")
             return digest
     return None

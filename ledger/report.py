@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from .display import json_text, one_line
 from .findings import Finding
 
 if TYPE_CHECKING:
@@ -28,10 +28,11 @@ def relocate(findings: Iterable[Finding], root: Path, cwd: Path) -> list[Finding
 
 
 def location(f: Finding) -> str:
-    """`path:line:col`, leaving out what is unknown."""
+    """`path:line:col`, leaving out what is unknown (a file name's control characters shown as escapes)."""
+    file = one_line(f.file)
     if f.line <= 0:
-        return f.file
-    return f"{f.file}:{f.line}:{f.column}" if f.column > 0 else f"{f.file}:{f.line}"
+        return file
+    return f"{file}:{f.line}:{f.column}" if f.column > 0 else f"{file}:{f.line}"
 
 
 def plain_output(stream: TextIO) -> bool:
@@ -47,7 +48,7 @@ def plain_output(stream: TextIO) -> bool:
 
 def text_lines(findings: list[Finding], summary: str) -> list[str]:
     """What `render_text` prints, without colour."""
-    return [f"{location(f)}: {f.severity}[{f.code}]: {f.message}" for f in findings] + [summary]
+    return [f"{location(f)}: {f.severity}[{f.code}]: {one_line(f.message)}" for f in findings] + [summary]
 
 
 def render_text(findings: list[Finding], console: Console, summary: str) -> None:
@@ -61,7 +62,7 @@ def render_text(findings: list[Finding], console: Console, summary: str) -> None
         line.append(f.severity, style="red bold" if f.severity == "error" else "yellow bold")
         line.append(f"[{f.code}]", style="dim")
         line.append(": ")
-        line.append(f.message)
+        line.append(one_line(f.message))
         console.print(line, soft_wrap=True)
     errors = sum(1 for f in findings if f.severity == "error")
     console.print(Text(summary, style="red" if errors else "green"), soft_wrap=True)
@@ -70,11 +71,11 @@ def render_text(findings: list[Finding], console: Console, summary: str) -> None
 def render_json(findings: list[Finding]) -> str:
     """A JSON list of findings: code, severity, message, file, line, column."""
     keys = ("code", "severity", "message", "file", "line", "column")
-    return json.dumps([{k: getattr(f, k) for k in keys} for f in findings], indent=2, ensure_ascii=False)
+    return json_text([{k: getattr(f, k) for k in keys} for f in findings], indent=2)
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return one_line(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:

@@ -23,6 +23,9 @@ Pos = tuple[int, int]
 
 # A legitimate record has a few hundred values; an alias bomb has billions.
 ALIAS_EXPANSION_LIMIT = 10_000
+# A record nests four levels deep (a record, its quotes, a quote, its fields); the pure-Python parser slows down
+# with the square of the depth (5,000 levels of `[` take 10 s), so a deeper file is refused as soon as it is seen.
+MAX_DEPTH = 32
 
 _CORE_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _CORE_TRUE = re.compile(r"^(?:true|True|TRUE)$")
@@ -70,6 +73,10 @@ class _TagError(ValueError):
     pass
 
 
+class _TooDeep(Exception):
+    """Nesting past MAX_DEPTH: parsing stops at once."""
+
+
 def _resolve_tagged(text: str, tag: str) -> Any:
     name = tag[len(_TAG) :] if tag.startswith(_TAG) else None
     if name == "str":
@@ -107,9 +114,11 @@ class Document:
         file, text = self.source
         self.source = None
         if not isinstance(text, str):
+            from .reading import Refused, read_bytes
+
             try:
-                text = decode(text.read_bytes(), file)[0] or ""
-            except OSError:
+                text = decode(read_bytes(text, None), file)[0] or ""
+            except (OSError, Refused):
                 return
         parsed = parse_text(text, file)
         if self.index < len(parsed.documents):
@@ -189,6 +198,10 @@ class _DocBuilder:
         return top.path + (top.key,), False
 
     def start(self, pos: Pos, container: Any, anchor: str | None) -> None:
+        if len(self.stack) >= MAX_DEPTH:
+            self.problem("yaml-too-deep", f"lists and mappings nested more than {MAX_DEPTH} levels deep: refused "
+                         "(a record needs four); the rest of the file was not read", pos)
+            raise _TooDeep
         path, _ = self._child_path()
         if anchor:
             self.open_anchors.add(anchor)
@@ -343,6 +356,10 @@ def parse_text(text: str, file: str) -> ParsedFile:
                         doc.index = len(documents)
                         documents.append(doc)
                     builder = None
+    except _TooDeep:
+        assert builder is not None
+        findings.extend(builder.findings)
+        return ParsedFile(documents, findings)
     except Exception as e:  # noqa: BLE001 - any parser failure is a finding about this file
         if builder is not None:
             findings.extend(builder.findings)
@@ -415,10 +432,12 @@ def _fast_loader() -> type:
     return FastLoader
 
 
-def _to_data(node: Any, scalar: type, mapping: type) -> Any:
+def _to_data(node: Any, scalar: type, mapping: type, depth: int = 0) -> Any:
     cls = node.__class__
     if cls is scalar:
         return node.value if node.style else resolve_plain(node.value)  # libyaml's plain style is ''
+    if depth >= MAX_DEPTH:
+        raise _Fallback  # the precise path says where
     if cls is mapping:
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -427,9 +446,9 @@ def _to_data(node: Any, scalar: type, mapping: type) -> Any:
             key = key_node.value if key_node.style else resolve_plain(key_node.value)
             if key in out:
                 raise _Fallback
-            out[key] = _to_data(value_node, scalar, mapping)
+            out[key] = _to_data(value_node, scalar, mapping, depth + 1)
         return out
-    return [_to_data(item, scalar, mapping) for item in node.value]
+    return [_to_data(item, scalar, mapping, depth + 1) for item in node.value]
 
 
 _FAST_LOADER: type | None = None

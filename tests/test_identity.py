@@ -248,8 +248,11 @@ def test_a_sealed_identity_in_an_invalid_record_is_still_checked(team: LedgerDir
 def test_messages_that_quote_a_path_with_a_name_are_masked(team: LedgerDir, runner: CliRunner) -> None:
     team.record("documents/d.yaml", "kind: document\nid: d-1\ntype: other\ntitle: T\nfiles:\n"
                 "  - path: evidence/zhanbolat-canarybekov-interview.txt\n    sha256: " + "a" * 64 + "\n")
+    # a duplicate id's finding names the other file: a file name that holds the real name
+    team.record("orgs/a.yaml", "kind: org\nid: pgo-copy\nname: Copy\n")
+    team.record("orgs/zhanbolat-canarybekov.yaml", "kind: org\nid: pgo-copy\nname: Copy\n")
     result = runner.invoke(app, ["check", "--ledger", str(team.root), "-f", "json"])
-    assert "missing-file" in result.output and "withheld" in result.output
+    assert "missing-file" in result.output and "duplicate-id" in result.output and "withheld" in result.output
     assert "canarybekov" not in result.output.lower()
 
 

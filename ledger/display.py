@@ -1,0 +1,62 @@
+"""Text from a record made safe to show: data, never markup or control.
+
+Records are written by anyone who can commit to the ledger. Their text reaches a terminal (where an
+escape sequence moves the cursor or erases lines, and a newline forges a line of output), a letter's
+Markdown draft (where `[x](javascript:…)`, raw HTML or a `### Sources` heading would be rendered) and
+other tools' JSON. Every renderer passes record text through here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# C0 and C1 controls, DEL, the line and paragraph separators, and the bidirectional controls that reorder what
+# a reader sees (the "Trojan Source" characters). Tabs and newlines are handled by each function.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_ESCAPE_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.)?", re.S)
+# in JSON every such character may be written as \uXXXX: the same data, nothing a terminal acts on
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    char = match.group(0)
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def one_line(text: str) -> str:
+    """`text` on one line with every control character shown as an escape (`\\x1b`, `\\u202e`, `\\n`): what a
+    terminal prints is exactly what the record holds, and nothing moves, erases or reorders output."""
+    return _CONTROL.sub(_visible, text)
+
+
+def prose(text: str) -> str:
+    """`text` as running prose: white space (line breaks included) collapsed to single spaces, escape sequences
+    dropped, any other control character shown as an escape."""
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    text = " ".join(text.split())
+    return one_line(text)
+
+
+# Markdown punctuation that can open a link, an image, raw HTML, an entity, emphasis, code or strike-through
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>&~|!#])")
+# what can still open a block where a line starts once the above is escaped: a list, a rule, a heading's line
+_MARKDOWN_BLOCK_START = re.compile(r"^(?:([-+=])|(\d+)([.)]))")
+
+
+def _block_escape(match: re.Match[str]) -> str:
+    return "\\" + match.group(1) if match.group(1) else match.group(2) + "\\" + match.group(3)
+
+
+def markdown(text: str) -> str:
+    """Record text for a Markdown draft: prose, with every character that could open a link, an image, raw HTML,
+    a heading or emphasis escaped by a backslash, so that it renders as the words the record holds."""
+    escaped = _MARKDOWN_INLINE.sub(r"\\\1", prose(text))
+    return _MARKDOWN_BLOCK_START.sub(_block_escape, escaped, count=1)
+
+
+def json_text(data: Any, **options: Any) -> str:
+    """`json.dumps(data)`, with the characters a terminal acts on written as \\u escapes (the same data)."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", json.dumps(data, ensure_ascii=False, **options))
