@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import typing
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -13,8 +11,10 @@ from typing import Any
 
 from .atomic import atomic_create_bytes
 from .emit import dump_record
+from .errors import os_problem
 from .findings import Finding
 from .load import Entry, Ledger, load_ledger
+from .lock import writer_lock
 from .models import MODELS, PLURALS, Claim, Record
 from .validate import validate_record
 from .yamlio import Document, parse_text, resolve_plain
@@ -79,6 +79,11 @@ def apply_assignment(data: dict[str, Any], model: type[Record], assignment: str)
     """Apply one `--set FIELD=VALUE`: dotted paths for nested fields; a list field appends."""
     if "=" not in assignment:
         raise AddError(["a `--set` without `=`: write FIELD=VALUE, e.g. --set scope.place=zhanaozen"])
+    try:
+        assignment.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 on the command line arrive as lone surrogates
+        raise AddError(["a `--set` holds bytes that are not UTF-8 text; fix the terminal's or the script's "
+                        "encoding"]) from None
     path_text, raw = assignment.split("=", 1)
     path = [p for p in path_text.strip().split(".") if p]
     if not path:
@@ -252,17 +257,6 @@ def _problem(f: Finding) -> str:
     return f"{f.message} [{f.code}]"
 
 
-@contextlib.contextmanager
-def ledger_lock(root: Path) -> Iterator[None]:
-    """Serialise writers of one ledger: ids are chosen and files created one process at a time."""
-    from filelock import FileLock
-
-    from .cache import state_dir
-
-    with FileLock(str(state_dir(root) / "add.lock"), timeout=60):
-        yield
-
-
 @dataclass
 class Added:
     """What `add_record` did."""
@@ -295,7 +289,8 @@ def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = Fals
     missing = required_missing(MODELS[kind], data)
     if missing:
         raise AddError([f"missing required field `{m}`" for m in missing])
-    with ledger_lock(root):
+    # ids are chosen and files created one process at a time
+    with writer_lock(root, f"ledger add {kind}"):
         ledger, _ = load_ledger(root)
         draft = dict(data)
         if not draft.get("id"):
@@ -319,12 +314,14 @@ def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = Fals
             raise AddError(["the record holds a character that is not Unicode text (a lone surrogate, from a "
                             "broken \\u escape?); fix the text"]) from None
         if not dry_run:
-            checked.path.parent.mkdir(parents=True, exist_ok=True)
+            where = checked.path.relative_to(root).as_posix()
             try:
-                atomic_create_bytes(checked.path, text.encode("utf-8"))
+                checked.path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_create_bytes(checked.path, text.encode("utf-8"), root=root)
             except FileExistsError:
-                raise AddError([f"{checked.path.relative_to(root).as_posix()} already exists; nothing written"]) \
-                    from None
+                raise AddError([f"{where} already exists; nothing written"]) from None
+            except OSError as e:
+                raise os_problem(e, f"cannot write {where}") from None
         return Added(checked.record, checked.path, text, not dry_run, ledger)
 
 

@@ -16,25 +16,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_create_bytes, atomic_write_bytes
-from .layout import STATE_DIR
+from .atomic import atomic_write_bytes
+from .errors import LedgerError
+from .layout import STATE_DIR, state_dir
 
 CACHE_NAME = "check.bin"
 MAGIC = b"ledger check cache 4\n"
 # A file whose mtime is this close to the cache's own time may have changed within one clock tick
 # without changing its size: its content is hashed again rather than trusted (git's "racy" rule).
 RACY_NS = 2_000_000_000
-
-
-def state_dir(root: Path) -> Path:
-    """`.ledger/` in the ledger root, created with a .gitignore that ignores the folder itself."""
-    state = root / STATE_DIR
-    state.mkdir(exist_ok=True)
-    ignore = state / ".gitignore"
-    if not ignore.exists():
-        with contextlib.suppress(FileExistsError):
-            atomic_create_bytes(ignore, b"# ledger's own state: locks and caches\n*\n")
-    return state
 
 
 def fingerprint() -> str:
@@ -193,5 +183,5 @@ def save(root: Path, state: dict[str, Any], base: Any = None, blobs: bytes | Non
             base = {**base, "blobs_sha": _write(folder / BLOBS_NAME, blobs or b"")}
             state = {**state, "base": _write(folder / BASE_NAME, marshal.dumps(base))}
         _write(folder / CACHE_NAME, marshal.dumps({"written": time.time_ns(), **state}))
-    except (OSError, ValueError):
+    except (OSError, ValueError, LedgerError):
         pass

@@ -20,7 +20,7 @@ app = typer.Typer(
     add_completion=False,
     # Plain help: rich's would double `ledger --help`'s start-up time.
     rich_markup_mode=None,
-    # Local variables may hold a protected witness's identity: never print them.
+    # Local variables may hold a protected witness's identity: never print them (`main` prints no traceback at all).
     pretty_exceptions_show_locals=False,
 )
 
@@ -225,7 +225,11 @@ def schema(
             raise typer.Exit(EXIT_FINDINGS)
         typer.echo(f"{folder}: {len(schemas.generate())} schemas up to date")
         return
-    written = schemas.write(folder)
+    try:
+        written = schemas.write(folder)
+    except OSError as e:
+        typer.echo(f"ledger schema: cannot write the schemas into {folder}: {e.strerror}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
     for name in written:
         typer.echo(f"wrote {folder / name}")
     if not written:
@@ -276,6 +280,7 @@ def diff_figures(
     from .collector import collecting
     from .crosscheck import crosscheck, select
     from .diff_report import Vocab, render_json, render_markdown, render_text
+    from .display import markdown, one_line
     from .load import load_ledger
 
     kinds = _kinds(kind, "--kind")
@@ -287,14 +292,13 @@ def diff_figures(
         loaded, _ = load_ledger(root)
         report = crosscheck(loaded)
         findings, breakdowns = select(report, loaded, measure, place, kinds)
-        vocab = Vocab(loaded.config)
         if output is FiguresFormat.json:
             typer.echo(render_json(findings, breakdowns))
         elif output is FiguresFormat.markdown:
-            typer.echo(render_markdown(report, findings, breakdowns, vocab, loaded.config.title if loaded.config
-                                       else None), nl=False)
+            typer.echo(render_markdown(report, findings, breakdowns, Vocab(loaded.config, markdown),
+                                       loaded.config.title if loaded.config else None), nl=False)
         else:
-            render_text(report, findings, breakdowns, vocab, _console())
+            render_text(report, findings, breakdowns, Vocab(loaded.config, one_line), _console())
     if any(f.kind in fail_kinds for f in findings):
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -310,10 +314,27 @@ class RecordKind(str, Enum):
 
 
 def _fail(problems: list[str], code: int) -> typer.Exit:
+    from .display import one_line
+
     for problem in problems:
-        typer.echo(f"ledger add: {problem}", err=True)
+        typer.echo(f"ledger add: {one_line(problem)}", err=True)
     typer.echo("nothing was written", err=True)
     return typer.Exit(code)
+
+
+def _given_text(source: str, what: str) -> str:
+    """The text of a file the user hands `ledger` (`-`: standard input), bounded; AddError when it cannot be had."""
+    from .add import AddError
+    from .reading import Refused, read_bounded
+
+    try:
+        return read_bounded(None if source == "-" else Path(source)).decode("utf-8")
+    except Refused as e:
+        raise AddError([f"{what}: {e.message}"]) from None
+    except OSError as e:
+        raise AddError([f"cannot read {what}: {e.strerror}"]) from None
+    except UnicodeDecodeError:
+        raise AddError([f"{what} is not UTF-8 text"]) from None
 
 
 @app.command()
@@ -346,6 +367,8 @@ def add(
     An id left out is made from the date and the main subject.
     """
     from .add import AddError, add_record, apply_assignment, read_draft, read_identity, required_missing, summary
+    from .display import lines_shown, one_line
+    from .errors import LedgerError
     from .models import MODELS
 
     root = _root(ledger)
@@ -358,14 +381,13 @@ def add(
                 raise AddError(["--identity-from is for `ledger add person --protected`"])
             if identity_from == "-" and from_file == "-":
                 raise AddError(["--from - and --identity-from - cannot both read standard input"])
-            raw = sys.stdin.read() if identity_from == "-" else Path(identity_from).read_text(encoding="utf-8")
+            raw = _given_text(identity_from, "the file given to --identity-from")
             identity = read_identity(raw, "the identity")
             del raw
         if from_file is not None:
-            text = sys.stdin.read() if from_file == "-" else Path(from_file).read_text(encoding="utf-8")
-            data = read_draft(text, from_file)
+            data = read_draft(_given_text(from_file, "the file given to --from"), from_file)
             if data.get("kind", kind.value) != kind.value:
-                raise AddError([f"{from_file} holds a {data.get('kind')!s:.20}, not a {kind.value}"])
+                raise AddError([f"{from_file} holds another kind of record (its `kind` is not `{kind.value}`)"])
         for assignment in assignments or []:
             apply_assignment(data, model, assignment)
         if protected:
@@ -380,10 +402,8 @@ def add(
             data["protected"] = True
         if data.get("identity") is not None:
             raise AddError(["`identity` cannot be set by hand: `ledger add person --protected` seals it"])
-    except (AddError, OSError, UnicodeDecodeError) as e:
-        problems = e.problems if isinstance(e, AddError) else [
-            f"cannot read the file given to --from or --identity-from: {getattr(e, 'strerror', None) or 'not UTF-8'}"]
-        raise _fail(problems, EXIT_USAGE) from None
+    except AddError as e:
+        raise _fail(e.problems, EXIT_USAGE) from None
     if interactive is None:
         interactive = sys.stdin.isatty() and not assignments and from_file is None and not edit
     if edit:
@@ -414,12 +434,14 @@ def add(
         added = add_record(root, kind.value, data, dry_run=dry_run, identity=identity)
     except AddError as e:
         raise _fail(e.problems, EXIT_FINDINGS) from None
+    except LedgerError as e:
+        raise _fail([str(e)], EXIT_USAGE) from None
     shown = added.path.relative_to(root).as_posix()
     if dry_run:
-        typer.echo(added.text, nl=False)
+        typer.echo(lines_shown(added.text), nl=False)
         typer.echo(f"(dry run: {shown} was not written)", err=True)
         return
-    typer.echo(f"wrote {shown}: {summary(added.ledger, added.record)}")
+    typer.echo(f"wrote {shown}: {one_line(summary(added.ledger, added.record))}")
 
 
 keys_app = typer.Typer(help="Keys for protected identities: yours, and the team's recipients in ledger.yaml.",
@@ -535,8 +557,10 @@ def reveal(
         revealed = unseal(match[0].armored, record_id, keys or [])
     except IdentityError as e:
         raise _identity_failure(f"`{record_id}`: the identity {e}") from None
-    for key, value in revealed.items():
-        typer.echo(f"{key}: {value}")
+    from .display import one_line
+
+    for key, value in revealed.items():  # a forged payload must not reach the terminal as control sequences
+        typer.echo(f"{one_line(str(key))}: {one_line(str(value))}")
 
 
 def main() -> None:
@@ -549,7 +573,32 @@ def main() -> None:
         app(prog_name="ledger")
     except SystemExit as e:
         _leave(e.code)
+    except Exception as e:  # noqa: BLE001 - the last net: one line, never a traceback (its locals may hold secrets)
+        _leave(_last_words(e))
     _leave(0)
+
+
+EXIT_INTERNAL = 3
+
+
+def _last_words(e: Exception) -> int:
+    """Say what failed in one line and give the exit code: an environment problem is the user's to fix (2), any
+    other failure is ledger's own (3). `LEDGER_DEBUG=1` shows the traceback, for a bug report."""
+    from .errors import LedgerError
+
+    if os.environ.get("LEDGER_DEBUG"):
+        import traceback
+
+        traceback.print_exception(e)
+    if isinstance(e, LedgerError):
+        print(f"ledger: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(e, OSError):
+        print(f"ledger: {e.strerror or type(e).__name__}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"ledger: internal error ({type(e).__name__}); please report it, with the output of the same command "
+          "run with LEDGER_DEBUG=1", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def _leave(code: object) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .citation import long_date
+from .display import json_text, prose
 from .crosscheck import Bound, Breakdown, ClaimView, FigureFinding, FigureReport
 from .figures import FigureValue, Interval, Period
 
@@ -18,16 +18,18 @@ if TYPE_CHECKING:
 
 
 class Vocab:
-    """Labels of the ledger's vocabularies, falling back to ids."""
+    """Labels of the ledger's vocabularies, falling back to ids, and any record text, made safe for one output
+    (`escape`: `display.one_line` for a terminal, `display.markdown` for a letter's draft)."""
 
-    def __init__(self, config: LedgerConfig | None) -> None:
+    def __init__(self, config: LedgerConfig | None, escape: Callable[[str], str] = prose) -> None:
         self.config = config
+        self.text = escape
 
     def _label(self, vocab: str, key: str) -> str:
         entries = getattr(self.config, vocab, {}) if self.config else {}
         entry = entries.get(key)
         if entry is not None:
-            return str(entry.label)
+            return self.text(str(entry.label))
         return "everyone" if vocab == "populations" and key == "all" else key
 
     def measure(self, key: str) -> str:
@@ -107,16 +109,17 @@ def _figure(claim: ClaimView, vocab: Vocab, quotes: bool = True) -> str:
     if claim.sum_text:
         words += f" ({claim.sum_text}{'' if claim.quoted else ', added up in this ledger'})"
     if quotes and claim.quote:
-        words += f" (“{claim.quote.strip()}”)"
+        words += f" (“{vocab.text(claim.quote.strip())}”)"
     return words
 
 
 class Citations:
     """Numbers each source the first time it is cited, for the list at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, vocab: Vocab) -> None:
         self.numbers: dict[str, int] = {}
         self.titles: dict[str, str] = {}
+        self.vocab = vocab
 
     def cite(self, claim: ClaimView) -> str:
         src = claim.source
@@ -124,7 +127,7 @@ class Citations:
             self.numbers[src.id] = len(self.numbers) + 1
             kind = {"testimony": "testimony", "statement": "statement", "document": "document"}.get(src.kind, "source")
             when = f" of {long_date(src.when)}" if src.when else ""
-            self.titles[src.id] = f"{_cap(src.who)}, {kind}{when} (`{src.id}`)"
+            self.titles[src.id] = f"{_cap(self.vocab.text(src.who))}, {kind}{when} (`{src.id}`)"
         return f"[{self.numbers[src.id]}]"
 
     def sources(self) -> list[str]:
@@ -137,7 +140,8 @@ def _cap(text: str) -> str:
 
 def _said(claim: ClaimView, vocab: Vocab, cites: Citations) -> str:
     when = f" on {long_date(claim.when)}" if claim.when else ""
-    return f"{claim.source.who} {claim.source.verb}{when}: {_figure(claim, vocab)} {cites.cite(claim)}"
+    who, verb = vocab.text(claim.source.who), vocab.text(claim.source.verb)
+    return f"{who} {verb}{when}: {_figure(claim, vocab)} {cites.cite(claim)}"
 
 
 def finding_sentence(finding: FigureFinding, vocab: Vocab, cites: Citations) -> str:
@@ -204,8 +208,8 @@ def breakdown_sentence(breakdown: Breakdown, vocab: Vocab, cites: Citations) -> 
 def render_markdown(report: FigureReport, findings: list[FigureFinding], breakdowns: list[Breakdown],
                     vocab: Vocab, title: str | None) -> str:
     """The findings as Markdown for a letter's draft, sources numbered at the end."""
-    cites = Citations()
-    lines = [f"## Discrepancies in the figures{': ' + title if title else ''}", ""]
+    cites = Citations(vocab)
+    lines = [f"## Discrepancies in the figures{': ' + vocab.text(title) if title else ''}", ""]
     if not findings:
         lines += ["No discrepancies between the ledger's figures.", ""]
     for measure, group in _by_measure(findings):
@@ -290,7 +294,7 @@ def render_json(findings: list[FigureFinding], breakdowns: list[Breakdown]) -> s
         ],
         "claims": {cid: claim_json(c) for cid, c in sorted(claims.items())},
     }
-    return json.dumps(out, indent=2, ensure_ascii=False)
+    return json_text(out, indent=2)
 
 
 _KIND_STYLE = {"conflict": "red bold", "gap": "yellow bold", "exceeds": "magenta bold", "sum": "red",
@@ -308,12 +312,13 @@ def render_text(report: FigureReport, findings: list[FigureFinding], breakdowns:
         for c in report.claims.values():
             if c.measure == measure:
                 involved.setdefault(c.id, c)
-        table = Table(title=f"{measure}: {vocab.measure(measure)}", title_justify="left", show_lines=False)
+        # cells and titles as Text: record text is data, never rich markup (`[sic]` stays, `[/b]` cannot fail)
+        table = Table(title=Text(f"{measure}: {vocab.measure(measure)}"), title_justify="left", show_lines=False)
         for col in ("claim", "source", "value", "interval", "scope"):
             table.add_column(col, overflow="fold")
         for c in sorted(involved.values(), key=lambda c: (c.when or date.min, c.id)):
-            table.add_row(c.id, c.source.title(), str(c.value), str(c.interval),
-                          f"{c.place}, {c.period}, {c.population}")
+            table.add_row(Text(c.id), Text(vocab.text(c.source.title())), Text(str(c.value)), Text(str(c.interval)),
+                          Text(f"{c.place}, {c.period}, {c.population}"))
         console.print(table)
         for f in group:
             line = Text("  ")
@@ -325,12 +330,13 @@ def render_text(report: FigureReport, findings: list[FigureFinding], breakdowns:
         from rich.table import Table
 
         for b in breakdowns:
-            table = Table(title=f"side by side: {vocab.measure(b.measure)} in {vocab.place(b.place)}, {b.period}",
-                          title_justify="left")
+            table = Table(title=Text(f"side by side: {vocab.measure(b.measure)} in {vocab.place(b.place)}, "
+                                     f"{b.period}"), title_justify="left")
             for col in ("population", "value", "claim", "source"):
                 table.add_column(col, overflow="fold")
             for c in b.claims:
-                table.add_row(vocab.population(c.population), str(c.value), c.id, c.source.title())
+                table.add_row(Text(vocab.population(c.population)), Text(str(c.value)), Text(c.id),
+                              Text(vocab.text(c.source.title())))
             console.print(table)
     counts: dict[str, int] = {}
     for f in findings:

@@ -32,6 +32,11 @@ def one_line(text: str) -> str:
     return _CONTROL.sub(_visible, text)
 
 
+def lines_shown(text: str) -> str:
+    """Text of several lines (a record's YAML) for a terminal: each line as `one_line` shows it."""
+    return "\n".join(one_line(line) for line in text.split("\n"))
+
+
 def prose(text: str) -> str:
     """`text` as running prose: white space (line breaks included) collapsed to single spaces, escape sequences
     dropped, any other control character shown as an escape."""

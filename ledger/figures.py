@@ -200,8 +200,7 @@ def parse_value(raw: object) -> FigureValue:
             if form == "range" and nums[0] > nums[1]:
                 raise FigureError("in a range, the first number must not exceed the second")
             return FigureValue(form, nums[0], nums[1] if len(nums) > 1 else None)
-    shown = f"{text!r} " if len(text) <= 20 and " " not in text.strip() else ""
-    raise FigureError(f"cannot read {shown}as a figure; accepted forms: {VALUE_FORMS}")
+    raise FigureError(f"cannot read this as a figure; accepted forms: {VALUE_FORMS}")
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -40,3 +40,29 @@ def open_root(path: Path | None) -> Path:
     if (path / CONFIG_NAME).is_file():
         return path
     raise LedgerNotFound(f"no {CONFIG_NAME} in {path}")
+
+
+def state_dir(root: Path) -> Path:
+    """`.ledger/` in the ledger root, created with a .gitignore that ignores the folder itself; LedgerError when it
+    cannot be (a file of that name, a read-only ledger)."""
+    from .errors import LedgerError
+
+    state = root / STATE_DIR
+    try:
+        state.mkdir(exist_ok=True)
+    except FileExistsError:
+        raise LedgerError(f"{STATE_DIR} in the ledger root is not a folder: ledger keeps its lock, cache and "
+                          "temporary files there; move that file away") from None
+    except OSError as e:
+        raise LedgerError(f"cannot make {STATE_DIR}/ in the ledger root: {e.strerror}") from None
+    ignore = state / ".gitignore"
+    if not ignore.exists():
+        from .atomic import atomic_create_bytes
+
+        try:
+            atomic_create_bytes(ignore, b"# ledger's own state: locks, caches and temporary files\n*\n")
+        except FileExistsError:
+            pass
+        except OSError as e:
+            raise LedgerError(f"cannot write {STATE_DIR}/.gitignore: {e.strerror}") from None
+    return state

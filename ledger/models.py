@@ -404,3 +404,13 @@ class LedgerConfig(_Strict):
 
 
 VOCABULARIES = ("measures", "places", "populations")
+
+
+def _field_names() -> frozenset[str]:
+    models: list[type[BaseModel]] = [*MODELS.values(), Quote, EvidenceFile, Scope, LedgerConfig, MeasureEntry,
+                                     Figures]
+    return frozenset(name for model in models for name in model.model_fields) | {"min", "max"}
+
+
+# every key the format defines: the only keys a message may repeat (any other key is the record's own text)
+FIELD_NAMES = _field_names()

@@ -78,7 +78,9 @@ class Asker:
     def say(self, text: str, style: str = "") -> None:
         from rich.text import Text
 
-        self.console.print(Text(text, style=style), soft_wrap=True)
+        from .display import lines_shown
+
+        self.console.print(Text(lines_shown(text), style=style), soft_wrap=True)
 
     def choices(self, model: type[Any], name: str, path: tuple[str, ...]) -> list[str]:
         """The allowed answers of an enumeration, a reference or a vocabulary field; [] for free text."""

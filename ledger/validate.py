@@ -69,11 +69,11 @@ def _message(err: Any, field: str) -> str:
     if typ == "string_pattern_mismatch" and ctx.get("pattern") == SLUG_PATTERN:
         return f"`{field}` must be {SLUG_HELP}"
     if typ == "literal_error":
+        # the value is the record's text, never repeated: the suggestion, from the format's own words, is enough
         given = err.get("input")
         choices = [s.strip("' ") for s in str(ctx.get("expected", "")).replace(" or ", ",").split(",")]
         hint = suggest(given, choices) if isinstance(given, str) and is_word(given) else ""
-        shown = f"`{given}` is not allowed" if isinstance(given, str) and is_word(given) else "not allowed"
-        return f"`{field}`: {shown}; expected {ctx.get('expected')}{hint}"
+        return f"`{field}`: not an allowed value; expected {ctx.get('expected')}{hint}"
     if typ in ("figure_value", "period", "iso_date", "year_or_date"):
         return f"`{field}`: {msg}"
     if typ.endswith("_type"):
@@ -114,11 +114,13 @@ def validation_findings(
             findings.append(Finding(file, line, col, "missing-field", message))
         elif typ == "extra_forbidden":
             line, col = doc.locate(prefix + loc, key=True)
-            if all(is_word(str(part)) for part in loc if not isinstance(part, int)):
-                hint = suggest(str(loc[-1]), _fields_at(model, loc[:-1]))
+            # a key is the record's text (a name written as a key, even): it is named only when it is a typo of a
+            # field, which the suggestion shows
+            hint = suggest(str(loc[-1]), _fields_at(model, loc[:-1])) if is_word(str(loc[-1])) else ""
+            if hint and all(is_word(str(part)) for part in loc if not isinstance(part, int)):
                 message = f"unknown field `{dotted(loc)[:60]}`{hint}; the format has no such field"
             else:
-                message = "a key that is no field of the format (it is not a field name: a value written as a key?)"
+                message = "a key that is no field of the format (a typo, or a value written as a key?)"
             findings.append(Finding(file, line, col, "unknown-field", message))
         elif typ == "protected_name":
             line, col = doc.locate(prefix + loc, key=True)
@@ -137,15 +139,15 @@ def validate_record(doc: Document, file: str) -> tuple[Record | None, list[Findi
         return None, [Finding(file, doc.line, doc.column, "not-a-record",
                               f"a record is a mapping with `kind:` and `id:`, but this document is {what}")]
     kind = data.get("kind")
-    if kind not in MODELS:
+    if not isinstance(kind, str) or kind not in MODELS:  # a list or a mapping is no kind (and no dict key)
         if "kind" not in data:
             line, col = doc.locate(())
             message = f"missing `kind`; a record starts with `kind:` (one of {', '.join(KINDS)})"
         else:
             line, col = doc.locate(("kind",))
-            hint = suggest(kind, KINDS) if isinstance(kind, str) else ""
-            message = f"unknown kind{' `' + kind[:40] + '`' if isinstance(kind, str) else ''}{hint}; " \
-                      f"a record's kind is one of {', '.join(KINDS)}"
+            # the value is the record's text (a name, even): never repeated, only what it may have meant
+            hint = suggest(kind, KINDS) if isinstance(kind, str) and is_word(kind) else ""
+            message = f"unknown kind{hint}; a record's kind is one of {', '.join(KINDS)}"
         return None, [Finding(file, line, col, "unknown-kind", message)]
     model = MODELS[kind]
     try:

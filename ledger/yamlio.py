@@ -89,7 +89,7 @@ def _resolve_tagged(text: str, tag: str) -> Any:
         if not isinstance(value, wanted):
             raise _TagError(f"`!!{name}` value that is not a {name}")
         return float(value) if name == "float" else value
-    raise _TagError(f"unsupported tag `{tag[:40]}`; records use plain YAML values")
+    raise _TagError("an explicit tag (`!…`) that records do not use; write plain YAML values")
 
 
 @dataclass
@@ -223,13 +223,13 @@ class _DocBuilder:
     def alias(self, anchor: str, pos: Pos) -> None:
         path, _ = self._child_path()
         if anchor in self.open_anchors:
-            self.problem("yaml-recursive-alias", f"alias `*{anchor}` refers to a node that contains it; "
+            self.problem("yaml-recursive-alias", "an alias (`*…`) refers to a node that contains it; "
                          "records cannot be recursive", pos)
             self.fatal = True
             self.emit(None, pos, 1, path)
             return
         if anchor not in self.anchors:
-            self.problem("yaml-syntax", f"alias `*{anchor}` names no anchor defined before it", pos)
+            self.problem("yaml-syntax", "an alias (`*…`) names no anchor (`&…`) defined before it", pos)
             self.fatal = True
             self.emit(None, pos, 1, path)
             return
@@ -262,8 +262,12 @@ class _DocBuilder:
             key_path = top.path + (value,)
             if value in top.container:
                 first = self.key_positions.get(key_path, top.pos)
-                self.problem("yaml-duplicate-key", f"duplicate key `{str(value)[:40]}`: it is already set on line "
-                             f"{first[0]}; a key may appear once per mapping (the first one is kept)", pos)
+                from .models import FIELD_NAMES
+
+                # a key the format does not define is the file's own text, which a message never repeats
+                named = f" `{value}`" if isinstance(value, str) and value in FIELD_NAMES else ""
+                self.problem("yaml-duplicate-key", f"duplicate key{named}: it is already set on line {first[0]}; a "
+                             "key may appear once per mapping (the first one is kept)", pos)
                 top.duplicate = True
             else:
                 self.key_positions[key_path] = pos
@@ -373,7 +377,17 @@ def parse_text(text: str, file: str) -> ParsedFile:
 
 def _check_collection_tag(builder: _DocBuilder, tag: Any, name: str, pos: Pos) -> None:
     if tag is not None and str(tag) not in ("!", _TAG + name):
-        builder.problem("yaml-tag", f"unsupported tag `{str(tag)[:40]}`; records use plain YAML values", pos)
+        builder.problem("yaml-tag", "an explicit tag (`!…`) that records do not use; write plain YAML values", pos)
+
+
+# The parser quotes what it found: a character (`'\t'`), a token (`'<block end>'`), or a tag handle or an
+# anchor, which is the file's text and is withheld.
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
+
+
+def _withheld(match: re.Match[str]) -> str:
+    kept = len(match.group(1)) <= 4 or re.fullmatch(r"<[a-z ]+>|\\[xuU][0-9a-f]{2,8}", match.group(1))
+    return match.group(0) if kept else "'…'"
 
 
 def _syntax_finding(e: Exception, text: str, file: str) -> Finding:
@@ -390,7 +404,7 @@ def _syntax_finding(e: Exception, text: str, file: str) -> Finding:
     context = getattr(e, "context", None)
     if problem is None and type(e).__name__ == "ReaderError":
         problem = "a character that YAML does not allow in a document"
-    parts = [str(p) for p in (problem, context) if p]
+    parts = [_QUOTED.sub(_withheld, str(p)) for p in (problem, context) if p]
     if not parts:
         parts = [f"the parser stopped here ({type(e).__name__}); check indentation and quoting around this line"]
     return Finding(file, line, col, "yaml-syntax", f"invalid YAML: {'; '.join(parts)}")

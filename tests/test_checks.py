@@ -23,7 +23,7 @@ BAD_RECORDS = [
     # (code, file content, line, column, words the message must contain)
     ("yaml-syntax", "kind: org\nid: x\nname: [unclosed\n", 4, 1, ["invalid YAML"]),
     ("yaml-duplicate-key", "kind: org\nid: dup-key\nname: A\nname: B\n", 4, 1, ["duplicate key `name`", "line 3"]),
-    ("yaml-tag", "kind: org\nid: tagged\nname: !secret A\n", 3, 7, ["unsupported tag `!secret`"]),
+    ("yaml-tag", "kind: org\nid: tagged\nname: !secret A\n", 3, 7, ["explicit tag", "plain YAML"]),
     ("yaml-key", "kind: org\nid: k\n? [a, b]\n: c\nname: A\n", 3, 3, ["mapping key"]),
     ("yaml-recursive-alias", "kind: org\nid: r\nname: &a [*a]\n", 3, 11, ["contains it"]),
     ("not-a-record", "- kind: org\n  id: x\n", 1, 1, ["mapping", "a list"]),

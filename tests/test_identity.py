@@ -96,8 +96,14 @@ def test_a_crash_prints_no_identity(team: LedgerDir) -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           env={**os.environ, "COLUMNS": "200"}, stdin=subprocess.DEVNULL)
-    assert done.returncode != 0 and "forced crash" in done.stderr
+    assert done.returncode == 3 and done.stderr.startswith("ledger: internal error (RuntimeError)")
+    assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1
     assert not any(bit in done.stdout + done.stderr for bit in CANARY_BITS)
+    # for a bug report: the traceback, still without any local variable's value
+    debug = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           env={**os.environ, "COLUMNS": "200", "LEDGER_DEBUG": "1"}, stdin=subprocess.DEVNULL)
+    assert debug.returncode == 3 and "forced crash" in debug.stderr and "Traceback" in debug.stderr
+    assert not any(bit in debug.stdout + debug.stderr for bit in CANARY_BITS)
 
 
 def test_reveal_on_a_terminal_and_forced(team: LedgerDir, runner: CliRunner) -> None:
