@@ -482,7 +482,13 @@ def _check_changes(root: Path, listing: Listing, base: Base,
             "result": [_plain(f) for f in findings], "records": records,
             "written": started, "names": state.get("names") if state and names_same else None,
         }
-        if len(delta) > max(REBUILD_MIN_FILES, len(listing) // REBUILD_SHARE):
+        # a name that left the ledger (a file's, or an evidence file's: either may be a real name) leaves the
+        # cache too: the base, which still holds it, is written anew
+        named_now = {path for _, path in uses}
+        forget = any(entry is None for entry in delta.values()) or any(
+            evidence_key(root, path) not in named_now for k, path in enumerate(base.e_path)
+            if base.file_of_evidence(k) in dead)
+        if forget or len(delta) > max(REBUILD_MIN_FILES, len(listing) // REBUILD_SHARE):
             files = []
             for name, size, mtime in listing.sorted():
                 ruled = delta_rules[name] if name in delta_rules else base.rule_findings.get(name, [])
