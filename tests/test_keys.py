@@ -192,6 +192,9 @@ def test_add_and_remove_on_the_shipped_ledger_yaml_change_only_their_lines(
     assert changed_lines(original, one) == ([], ["recipients:\n", f"  researcher-1: {first}\n"])
     assert one.startswith(original)  # the `recipients:` block, appended: nothing else moved
 
+    again = keys(runner, root, "add", "researcher-1", first)
+    assert "already listed with that key" in again and config.read_text() == one
+
     keys(runner, root, "add", "researcher-2", second)
     two = config.read_text()
     assert changed_lines(one, two) == ([], [f"  researcher-2: {second}\n"])
