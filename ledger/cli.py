@@ -450,8 +450,12 @@ app.add_typer(keys_app, name="keys")
 
 
 def _identity_failure(e: Exception) -> typer.Exit:
+    """The one-line message of a keys command's failure, and its exit code: usage/environment (2) for a
+    ledger.yaml that is not valid or a file that cannot be written, else 1."""
+    from .keyring import LedgerFileError
+
     typer.echo(f"ledger: {e}", err=True)
-    return typer.Exit(EXIT_FINDINGS)
+    return typer.Exit(EXIT_USAGE if isinstance(e, LedgerFileError) else EXIT_FINDINGS)
 
 
 @keys_app.command("init")
@@ -469,12 +473,12 @@ def keys_init(identity: IdentityOption = None) -> None:
     typer.echo(f"next, in the ledger: ledger keys add YOUR-NAME {recipient}")
 
 
-def _set_recipient(ledger: Optional[Path], name: str, recipient: Optional[str]) -> None:
+def _set_recipient(ledger: Optional[Path], name: str, recipient: Optional[str]) -> bool:
     from .identity import IdentityError
     from .keyring import set_recipient
 
     try:
-        set_recipient(_root(ledger), name, recipient)
+        return set_recipient(_root(ledger), name, recipient)
     except IdentityError as e:
         raise _identity_failure(e) from None
 
@@ -486,7 +490,9 @@ def keys_add(
     ledger: LedgerOption = None,
 ) -> None:
     """List a recipient in ledger.yaml. Identities sealed before must be re-sealed: `ledger keys rotate`."""
-    _set_recipient(ledger, name, recipient)
+    if not _set_recipient(ledger, name, recipient):
+        typer.echo(f"`{name}` is already listed with that key; ledger.yaml was not changed")
+        return
     typer.echo(f"added `{name}` to the recipients in ledger.yaml; run `ledger keys rotate` so that they can "
                "read the identities sealed before")
 

@@ -2,59 +2,113 @@
 
 from __future__ import annotations
 
-import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_write_text
+from . import atomic
 from .findings import Finding
-from .identity import ARMOR_BEGIN, ARMOR_END, IdentityError, check_recipient, seal, unseal
+from .identity import ARMOR_BEGIN, IdentityError, check_recipient, seal, unseal
 from .layout import CONFIG_NAME, RECORD_SUFFIXES, RECORDS_DIR
 from .models import SLUG_HELP, SLUG_PATTERN
+from .yamlio import decode, parse_text
+
+BOM = b"\xef\xbb\xbf"
+
+
+class LedgerFileError(IdentityError):
+    """ledger.yaml (or a record file) cannot be read, is not valid, or cannot be written: a problem of the
+    ledger's files or the disk rather than of a key; the command line's usage/environment exit code."""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _config_problem(findings: list[Finding]) -> LedgerFileError:
+    # Only findings' messages: they never quote a value of the file, which a parser's error would.
+    if not findings:
+        return LedgerFileError(f"{CONFIG_NAME} is not valid; run `ledger check`")
+    first = findings[0]
+    if first.line <= 0:  # it could not be read at all
+        return LedgerFileError(_one_line(first.message))
+    return LedgerFileError(f"{CONFIG_NAME} is not valid (line {first.line}: {_one_line(first.message)}); "
+                           "run `ledger check`")
+
+
+def _write(path: Path, file: str, data: bytes) -> None:
+    try:
+        atomic.atomic_write_bytes(path, data)
+    except OSError as e:
+        raise LedgerFileError(f"cannot write {file}: {e.strerror or type(e).__name__}") from None
+
+
+def _read_text(path: Path, file: str) -> tuple[bytes, str]:
+    """A file's bytes and its text (a byte-order mark left out of the text, and put back on writing)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise LedgerFileError(f"cannot read {file}: {e.strerror or type(e).__name__}") from None
+    text, findings = decode(raw, file)
+    if text is None:
+        raise LedgerFileError(f"{file}: {findings[0].message}" if findings else f"{file} is not UTF-8 text")
+    return raw, text
+
+
+def _encode(raw: bytes, text: str) -> bytes:
+    return (BOM if raw.startswith(BOM) else b"") + text.encode("utf-8")
 
 
 def recipients(root: Path) -> dict[str, str]:
-    """The recipients ledger.yaml lists: name -> age public key."""
+    """The recipients ledger.yaml lists: name -> age public key; LedgerFileError when ledger.yaml is not valid."""
     from .load import read_config
 
     config, _, findings = read_config(root)
-    if config is None:
-        raise IdentityError(f"{CONFIG_NAME} is not valid ({findings[0].message if findings else 'unreadable'}); "
-                            "run `ledger check`")
+    if config is None or findings:
+        raise _config_problem(findings)
     return dict(config.recipients)
 
 
-def set_recipient(root: Path, name: str, recipient: str | None) -> None:
-    """Add (or, with None, remove) a recipient in ledger.yaml, keeping its comments and layout."""
-    import re
+def set_recipient(root: Path, name: str, recipient: str | None) -> bool:
+    """Add (or, with None, remove) a recipient in ledger.yaml; return False when there was nothing to change.
 
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
+    Only the line of that recipient changes (the `recipients:` block is added or removed with its first or
+    last entry): comments, alignment and every other byte stay. The new text must read back as the same
+    configuration with just this change, and be valid, before it replaces the file; else nothing is written.
+    """
+    from .validate import validate_config
+    from .yamledit import EditRefused, set_entry
 
     if not re.match(SLUG_PATTERN, name):
         raise IdentityError(f"a recipient's name must be {SLUG_HELP} (a neutral label, no personal data)")
     if recipient is not None:
         recipient = check_recipient(recipient)
-    path = root / CONFIG_NAME
-    yaml = YAML(typ="rt")
-    yaml.width = 4096
-    data = yaml.load(path.read_text(encoding="utf-8"))
-    current = data.get("recipients")
+    current = recipients(root)
     if recipient is None:
-        if not current or name not in current:
+        if name not in current:
             raise IdentityError(f"ledger.yaml has no recipient named `{name}`")
-        del current[name]
+        current.pop(name)
     else:
-        if current is None:
-            data["recipients"] = current = CommentedMap()
-        if recipient in current.values() and current.get(name) != recipient:
-            other = next(k for k, v in current.items() if v == recipient)
+        if current.get(name) == recipient:
+            return False
+        other = next((k for k, v in current.items() if v == recipient), None)
+        if other is not None:
             raise IdentityError(f"that key is already listed, as `{other}`")
         current[name] = recipient
-    out = io.StringIO()
-    yaml.dump(data, out)
-    atomic_write_text(path, out.getvalue())
+    path = root / CONFIG_NAME
+    raw, text = _read_text(path, CONFIG_NAME)
+    try:
+        new_text = set_entry(text, CONFIG_NAME, ("recipients",), name, recipient)
+    except EditRefused as e:
+        raise LedgerFileError(str(e)) from None
+    parsed = parse_text(new_text, CONFIG_NAME)
+    config, errors = validate_config(parsed.documents[0], CONFIG_NAME)
+    if config is None or errors or dict(config.recipients) != current:
+        raise LedgerFileError(f"{CONFIG_NAME}: the edited text did not read back as intended; the file was not "
+                              "changed")
+    _write(path, CONFIG_NAME, _encode(raw, new_text))
+    return True
 
 
 @dataclass
@@ -63,10 +117,11 @@ class Sealed:
 
     path: Path
     file: str  # relative to the ledger root
-    record_id: str
+    record_id: str  # the record's id when it is a slug, else "?"
     label: str  # how output may name the person: the pseudonym
     line: int  # of the `identity:` key
     armored: str
+    document: int = 0  # which of the file's documents holds it
 
 
 def sealed_identities(root: Path) -> tuple[list[Sealed], list[Finding]]:
@@ -96,10 +151,13 @@ def sealed_identities(root: Path) -> tuple[list[Sealed], list[Finding]]:
             if not isinstance(data, dict) or data.get("kind") != "person" or not isinstance(data.get("identity"), str):
                 continue
             seen += 1
-            record_id = data.get("id") if isinstance(data.get("id"), str) else "?"
-            label = data.get("pseudonym") if isinstance(data.get("pseudonym"), str) else record_id
+            # The data is not validated: an id that is not a slug could carry anything into a message.
+            given = data.get("id")
+            record_id = given if isinstance(given, str) and re.match(SLUG_PATTERN, given) else "?"
+            pseudonym = data.get("pseudonym")
+            label = pseudonym if isinstance(pseudonym, str) else record_id
             line, _ = doc.locate(("identity",), key=True)
-            found.append(Sealed(path, name, record_id, label, line, data["identity"]))
+            found.append(Sealed(path, name, record_id, label, line, data["identity"], doc.index))
         if not seen:
             problems.append(Finding(name, 1, 1, "identity-unreadable",
                                     "this file holds an age armour, but no person record with an `identity` could "
@@ -107,21 +165,16 @@ def sealed_identities(root: Path) -> tuple[list[Sealed], list[Finding]]:
     return found, problems
 
 
-def _replace_block(text: str, key_line: int, armored: str) -> str:
-    """`text` with the armoured block that follows the `identity:` key on `key_line` replaced by `armored`."""
-    lines = text.splitlines(keepends=True)
-    start = next(i for i in range(key_line - 1, len(lines)) if ARMOR_BEGIN in lines[i])
-    end = next(i for i in range(start, len(lines)) if ARMOR_END in lines[i])
-    indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
-    new = [indent + line + "\n" for line in armored.strip().splitlines()]
-    return "".join(lines[:start] + new + lines[end + 1:])
-
-
 def rotate(root: Path, keys: list[Any]) -> list[str]:
     """Re-seal every identity for the recipients ledger.yaml lists now; return the ids re-sealed.
 
-    Every identity is decrypted first: if any cannot be, nothing is written.
+    Every identity is decrypted, re-sealed and (when the user's key is among the recipients) decrypted
+    again, and every file's new text is built and verified by yamledit (only the `identity` values change),
+    before any file is written: if any step fails for any file, nothing is written. Each file is then
+    replaced atomically.
     """
+    from .yamledit import EditRefused, replace_values
+
     keys_now = list(recipients(root).values())
     if not keys_now:
         raise IdentityError("ledger.yaml lists no recipients: rotating would lock everyone out")
@@ -136,12 +189,46 @@ def rotate(root: Path, keys: list[Any]) -> list[str]:
     if problems:
         raise IdentityError("nothing was re-encrypted, as some identities cannot be read with this key: "
                             + "; ".join(problems))
+    # When the user left themselves out of the recipients, their key cannot open the new ciphertexts: the
+    # check below then rests on yamledit's (the file holds exactly the ciphertext that was made).
+    mine = {str(key.to_public()) for key in keys}
+    can_check = bool(mine & set(keys_now))
     by_file: dict[Path, list[tuple[Sealed, dict[str, Any]]]] = {}
     for item, identity in plain:
         by_file.setdefault(item.path, []).append((item, identity))
+    writes: list[tuple[Path, str, bytes]] = []
     for path, items in by_file.items():
-        text = path.read_text(encoding="utf-8")
-        for item, identity in sorted(items, key=lambda pair: -pair[0].line):  # from the end: lines stay put
-            text = _replace_block(text, item.line, seal(identity, item.record_id, keys_now))
-        atomic_write_text(path, text)
+        file = items[0][0].file
+        raw, text = _read_text(path, file)
+        changes: dict[tuple[int, tuple[Any, ...]], str] = {}
+        expect: dict[tuple[int, tuple[Any, ...]], str] = {}
+        for item, identity in items:
+            armored = seal(identity, item.record_id, keys_now)
+            if can_check and _reopen(armored, item.record_id, keys) != identity:
+                raise IdentityError(f"nothing was re-encrypted: the new ciphertext of `{item.record_id}` in {file} "
+                                    "does not decrypt to the same identity")
+            # the old value's final line break, or its absence, is kept: only the ciphertext changes
+            value = armored.strip("\n") + ("\n" if item.armored.endswith("\n") else "")
+            changes[(item.document, ("identity",))] = value
+            expect[(item.document, ("identity",))] = item.armored
+        try:
+            new_text = replace_values(text, file, changes, expect)
+        except EditRefused as e:
+            raise IdentityError(f"nothing was re-encrypted: {e}") from None
+        writes.append((path, file, _encode(raw, new_text)))
+    for done, (path, file, data) in enumerate(writes):
+        try:
+            _write(path, file, data)
+        except LedgerFileError as e:
+            if done:
+                raise LedgerFileError(f"{e}; {done} of {len(writes)} files were re-encrypted before it: run "
+                                      "`ledger keys rotate` again once it can be written") from None
+            raise LedgerFileError(f"{e}; nothing was re-encrypted") from None
     return [item.record_id for item, _ in plain]
+
+
+def _reopen(armored: str, record_id: str, keys: list[Any]) -> dict[str, Any] | None:
+    try:
+        return unseal(armored, record_id, keys)
+    except IdentityError:
+        return None
