@@ -452,10 +452,10 @@ app.add_typer(keys_app, name="keys")
 def _identity_failure(e: Exception) -> typer.Exit:
     """The one-line message of a keys command's failure, and its exit code: usage/environment (2) for a
     ledger.yaml that is not valid or a file that cannot be written, else 1."""
-    from .keyring import LedgerFileError
+    from .errors import LedgerError
 
     typer.echo(f"ledger: {e}", err=True)
-    return typer.Exit(EXIT_USAGE if isinstance(e, LedgerFileError) else EXIT_FINDINGS)
+    return typer.Exit(EXIT_USAGE if isinstance(e, LedgerError) else EXIT_FINDINGS)
 
 
 @keys_app.command("init")
@@ -474,12 +474,16 @@ def keys_init(identity: IdentityOption = None) -> None:
 
 
 def _set_recipient(ledger: Optional[Path], name: str, recipient: Optional[str]) -> bool:
+    from .errors import LedgerError
     from .identity import IdentityError
     from .keyring import set_recipient
+    from .lock import writer_lock
 
+    root = _root(ledger)
     try:
-        return set_recipient(_root(ledger), name, recipient)
-    except IdentityError as e:
+        with writer_lock(root, "ledger keys add" if recipient else "ledger keys remove"):
+            return set_recipient(root, name, recipient)
+    except (IdentityError, LedgerError) as e:
         raise _identity_failure(e) from None
 
 
@@ -515,7 +519,7 @@ def keys_list(ledger: LedgerOption = None) -> None:
     from .keyring import recipients
 
     try:
-        for name, recipient in recipients(_root(ledger)).items():
+        for name, recipient in recipients(_root(ledger)).items():  # slugs and age keys: validated, safe to print
             typer.echo(f"{name}\t{recipient}")
     except IdentityError as e:
         raise _identity_failure(e) from None
@@ -524,14 +528,17 @@ def keys_list(ledger: LedgerOption = None) -> None:
 @keys_app.command("rotate")
 def keys_rotate(ledger: LedgerOption = None, identity: IdentityOption = None) -> None:
     """Re-encrypt every protected identity for the recipients ledger.yaml lists now."""
+    from .errors import LedgerError
     from .identity import IdentityError
     from .keyring import rotate
+    from .lock import writer_lock
 
     root = _root(ledger)
     keys = _keys(identity, required=True)
     try:
-        done = rotate(root, keys or [])
-    except IdentityError as e:
+        with writer_lock(root, "ledger keys rotate"):
+            done = rotate(root, keys or [])
+    except (IdentityError, LedgerError) as e:
         raise _identity_failure(e) from None
     typer.echo(f"re-encrypted {len(done)} {'identity' if len(done) == 1 else 'identities'} for the current "
                "recipients; commit the records")

@@ -10,14 +10,16 @@ from typing import Any
 from . import atomic
 from .findings import Finding
 from .identity import ARMOR_BEGIN, IdentityError, check_recipient, seal, unseal
-from .layout import CONFIG_NAME, RECORD_SUFFIXES, RECORDS_DIR
+from .errors import LedgerError
+from .layout import CONFIG_NAME
 from .models import SLUG_HELP, SLUG_PATTERN
+from .reading import Refused, read_bytes
 from .yamlio import decode, parse_text
 
 BOM = b"\xef\xbb\xbf"
 
 
-class LedgerFileError(IdentityError):
+class LedgerFileError(IdentityError, LedgerError):
     """ledger.yaml (or a record file) cannot be read, is not valid, or cannot be written: a problem of the
     ledger's files or the disk rather than of a key; the command line's usage/environment exit code."""
 
@@ -37,19 +39,21 @@ def _config_problem(findings: list[Finding]) -> LedgerFileError:
                            "run `ledger check`")
 
 
-def _write(path: Path, file: str, data: bytes) -> None:
+def _write(root: Path, path: Path, file: str, data: bytes) -> None:
     try:
-        atomic.atomic_write_bytes(path, data)
+        atomic.atomic_write_bytes(path, data, root=root)
     except OSError as e:
         raise LedgerFileError(f"cannot write {file}: {e.strerror or type(e).__name__}") from None
 
 
-def _read_text(path: Path, file: str) -> tuple[bytes, str]:
+def _read_text(root: Path, path: Path, file: str) -> tuple[bytes, str]:
     """A file's bytes and its text (a byte-order mark left out of the text, and put back on writing)."""
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path, root)
     except OSError as e:
         raise LedgerFileError(f"cannot read {file}: {e.strerror or type(e).__name__}") from None
+    except Refused as e:
+        raise LedgerFileError(f"{file}: {e.message}") from None
     text, findings = decode(raw, file)
     if text is None:
         raise LedgerFileError(f"{file}: {findings[0].message}" if findings else f"{file} is not UTF-8 text")
@@ -97,7 +101,7 @@ def set_recipient(root: Path, name: str, recipient: str | None) -> bool:
             raise IdentityError(f"that key is already listed, as `{other}`")
         current[name] = recipient
     path = root / CONFIG_NAME
-    raw, text = _read_text(path, CONFIG_NAME)
+    raw, text = _read_text(root, path, CONFIG_NAME)
     try:
         new_text = set_entry(text, CONFIG_NAME, ("recipients",), name, recipient)
     except EditRefused as e:
@@ -107,7 +111,7 @@ def set_recipient(root: Path, name: str, recipient: str | None) -> bool:
     if config is None or errors or dict(config.recipients) != current:
         raise LedgerFileError(f"{CONFIG_NAME}: the edited text did not read back as intended; the file was not "
                               "changed")
-    _write(path, CONFIG_NAME, _encode(raw, new_text))
+    _write(root, path, CONFIG_NAME, _encode(raw, new_text))
     return True
 
 
@@ -128,17 +132,17 @@ def sealed_identities(root: Path) -> tuple[list[Sealed], list[Finding]]:
     """Every sealed identity in the ledger's record files, valid records or not (a typo elsewhere in a record
     must not hide its identity from rotation or the leak check), and the files that hold armour but could
     not be read as records."""
+    from .load import record_files
     from .yamlio import parse_bytes
 
     found: list[Sealed] = []
     problems: list[Finding] = []
-    for path in sorted((root / RECORDS_DIR).rglob("*")):
-        name = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(root).parts) or \
-                not path.name.endswith(RECORD_SUFFIXES) or not path.is_file():
-            continue
+    for name in record_files(root)[0]:  # the files `ledger check` reads, listed as it lists them
+        path = root / name
         try:
-            raw = path.read_bytes()
+            raw = read_bytes(path, root)
+        except Refused:
+            continue  # not a record file at all (`ledger check` says so): it holds no identity
         except OSError as e:
             problems.append(Finding(name, 0, 0, "identity-unreadable", f"cannot read the file: {e.strerror}"))
             continue
@@ -199,7 +203,7 @@ def rotate(root: Path, keys: list[Any]) -> list[str]:
     writes: list[tuple[Path, str, bytes]] = []
     for path, items in by_file.items():
         file = items[0][0].file
-        raw, text = _read_text(path, file)
+        raw, text = _read_text(root, path, file)
         changes: dict[tuple[int, tuple[Any, ...]], str] = {}
         expect: dict[tuple[int, tuple[Any, ...]], str] = {}
         for item, identity in items:
@@ -218,7 +222,7 @@ def rotate(root: Path, keys: list[Any]) -> list[str]:
         writes.append((path, file, _encode(raw, new_text)))
     for done, (path, file, data) in enumerate(writes):
         try:
-            _write(path, file, data)
+            _write(root, path, file, data)
         except LedgerFileError as e:
             if done:
                 raise LedgerFileError(f"{e}; {done} of {len(writes)} files were re-encrypted before it: run "

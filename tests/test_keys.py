@@ -28,7 +28,10 @@ def new_key(runner: CliRunner, path: Path) -> str:
 
 
 def all_files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file of the ledger but ledger's own state in .ledger/ (its lock's note of who holds it, say); a temp
+    file left anywhere, .ledger/tmp/ included, is listed."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+            and (not p.relative_to(root).as_posix().startswith(".ledger/") or p.parent.name == "tmp")}
 
 
 def data_of(path: Path) -> list[object]:
