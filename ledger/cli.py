@@ -216,7 +216,12 @@ def schema(
     """Write one JSON Schema per record kind, one for any record and one for ledger.yaml into schemas/."""
     from . import schema as schemas
 
-    folder = out if out is not None else _root(ledger) / schemas.SCHEMA_DIR
+    root: Optional[Path] = None
+    if out is None:
+        root = _root(ledger)
+        folder = root / schemas.SCHEMA_DIR
+    else:
+        folder = out
     if check_only:
         stale = schemas.stale(folder)
         for name in stale:
@@ -226,7 +231,7 @@ def schema(
         typer.echo(f"{folder}: {len(schemas.generate())} schemas up to date")
         return
     try:
-        written = schemas.write(folder)
+        written = schemas.write(folder, root)
     except OSError as e:
         typer.echo(f"ledger schema: cannot write the schemas into {folder}: {e.strerror}", err=True)
         raise typer.Exit(EXIT_USAGE) from None

@@ -8,6 +8,7 @@ from pathlib import Path
 from .atomic import atomic_write_text
 from .findings import Finding
 from .layout import SCHEMA_DIR
+from .reading import Refused, read_bytes
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -44,21 +45,22 @@ def stale(folder: Path) -> list[str]:
     for name, text in generate().items():
         path = folder / name
         try:
-            current = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            current = read_bytes(path, None).decode("utf-8")
+        except (OSError, Refused, UnicodeDecodeError):  # a FIFO or a link to /dev/zero is stale, never read
             current = None
         if current != text:
             result.append(name)
     return result
 
 
-def write(folder: Path) -> list[str]:
-    """Write every schema into `folder` (atomically, only those that changed); return the names written."""
+def write(folder: Path, root: Path | None = None) -> list[str]:
+    """Write every schema into `folder` (atomically, only those that changed; temp files in the ledger's scratch
+    folder when `root` names the ledger); return the names written."""
     folder.mkdir(parents=True, exist_ok=True)
     changed = stale(folder)
     generated = generate()
     for name in changed:
-        atomic_write_text(folder / name, generated[name])
+        atomic_write_text(folder / name, generated[name], root=root)
     return changed
 
 
