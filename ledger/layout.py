@@ -3,6 +3,7 @@ check imports little)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 CONFIG_NAME = "ledger.yaml"
@@ -56,13 +57,23 @@ def state_dir(root: Path) -> Path:
     except OSError as e:
         raise LedgerError(f"cannot make {STATE_DIR}/ in the ledger root: {e.strerror}") from None
     ignore = state / ".gitignore"
-    if not ignore.exists():
-        from .atomic import atomic_create_bytes
-
+    try:
+        with open(ignore, "rb") as handle:
+            whole = handle.read(len(IGNORE_ALL)) == IGNORE_ALL
+    except OSError:
+        whole = False
+    if not whole:
+        # One write of a few bytes, no temp file: a temp file in a folder git does not ignore yet is what a writer
+        # killed here would leave for anyone to commit. A file emptied by such a kill is mended here next time.
         try:
-            atomic_create_bytes(ignore, b"# ledger's own state: locks, caches and temporary files\n*\n")
-        except FileExistsError:
-            pass
+            fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                os.write(fd, IGNORE_ALL)
+            finally:
+                os.close(fd)
         except OSError as e:
             raise LedgerError(f"cannot write {STATE_DIR}/.gitignore: {e.strerror}") from None
     return state
+
+
+IGNORE_ALL = b"*\n# ledger's own state: locks, caches and temporary files\n"
