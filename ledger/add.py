@@ -11,7 +11,7 @@ from typing import Any
 
 from .atomic import atomic_create_bytes
 from .emit import dump_record
-from .errors import os_problem
+from .errors import LedgerError, os_problem
 from .findings import Finding
 from .load import Entry, Ledger, load_ledger
 from .lock import writer_lock
@@ -315,6 +315,7 @@ def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = Fals
                             "broken \\u escape?); fix the text"]) from None
         if not dry_run:
             where = checked.path.relative_to(root).as_posix()
+            _real_folders(root, checked.path.parent)
             try:
                 checked.path.parent.mkdir(parents=True, exist_ok=True)
                 atomic_create_bytes(checked.path, text.encode("utf-8"), root=root)
@@ -323,6 +324,17 @@ def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = Fals
             except OSError as e:
                 raise os_problem(e, f"cannot write {where}") from None
         return Added(checked.record, checked.path, text, not dry_run, ledger)
+
+
+def _real_folders(root: Path, folder: Path) -> None:
+    """LedgerError unless every folder from the root down to `folder` that exists is a real folder, not a link: a
+    record is never written out of the ledger, nor where `ledger check` would not read it (it walks no link)."""
+    current = root
+    for part in folder.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink():
+            raise LedgerError(f"{current.relative_to(root).as_posix()} is a link: ledger writes records only into "
+                              "real folders of the ledger; replace the link by a folder")
 
 
 def summary(ledger: Ledger, record: Record) -> str:

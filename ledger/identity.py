@@ -23,6 +23,7 @@ ARMOR_BEGIN = "-----BEGIN AGE ENCRYPTED FILE-----"
 ARMOR_END = "-----END AGE ENCRYPTED FILE-----"
 RECIPIENT_PATTERN = r"^age1[02-9ac-hj-np-z]{58}$"
 PAD = 512
+KEY_FILE_LIMIT = 1 << 16  # a key file holds a few keys of 74 characters: anything larger is not one
 FORMAT = 1
 
 
@@ -71,8 +72,12 @@ def load_identities(path: Path) -> list[Any]:
     """The age identities in a key file (lines that are not comments)."""
     import pyrage
 
+    from .reading import Refused, read_bounded
+
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_bounded(path, KEY_FILE_LIMIT).decode("utf-8").splitlines()
+    except Refused as e:
+        raise IdentityError(f"the key file {path} is {e.message}") from None
     except (OSError, UnicodeDecodeError) as e:
         raise IdentityError(f"cannot read the key file {path}: {getattr(e, 'strerror', None) or 'not text'}") \
             from None

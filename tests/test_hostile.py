@@ -483,3 +483,22 @@ def test_the_cache_forgets_names_that_left_the_ledger(shipped: LedgerDir) -> Non
     assert run(shipped.root, "check").returncode == 0
     assert name.encode() not in cached()
     assert run(shipped.root, "check").returncode == 0  # and the cache still serves
+
+
+def test_add_never_writes_through_a_link(shipped: LedgerDir, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    shutil.rmtree(shipped.root / "records" / "orgs")
+    (shipped.root / "records" / "orgs").symlink_to(outside)
+    done = run(shipped.root, *ADD_ORG)
+    assert done.returncode == 2 and "records/orgs is a link" in one_error_line(done)
+    assert list(outside.iterdir()) == []
+
+
+def test_a_key_file_that_is_a_device_or_huge(shipped: LedgerDir, tmp_path: Path) -> None:
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"#" * (1 << 20))
+    for key in ("/dev/zero", str(huge), str(tmp_path)):
+        done, seconds = timed(shipped.root, "check", "--identity", key)
+        assert done.returncode == 2 and seconds < QUICK
+        assert one_error_line(done).startswith("ledger: ")
