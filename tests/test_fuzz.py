@@ -11,10 +11,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import REPO
 
 EXAMPLES = int(os.environ.get("LEDGER_FUZZ_EXAMPLES", "100"))
 SHIPPED = ["ledger.yaml", *sorted(p.relative_to(REPO).as_posix() for p in (REPO / "records").rglob("*.yaml"))]

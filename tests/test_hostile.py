@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import REPO, LedgerDir
 from typer.testing import CliRunner
 
-from conftest import REPO, LedgerDir
 from ledger.cli import app
 
 LEDGER_EXE = str(Path(sys.executable).with_name("ledger"))
@@ -39,7 +39,7 @@ def shipped(tmp_path: Path) -> LedgerDir:
 def run(root: Path, *args: str, timeout: float = 30, env: dict[str, str] | None = None,
         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """The installed command in a subprocess: a hang is a failed test, not a hung test run."""
-    return subprocess.run([LEDGER_EXE, *args], cwd=root, capture_output=True, text=True, timeout=timeout,
+    return subprocess.run([LEDGER_EXE, *args], check=False, cwd=root, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "NO_COLOR": "1", **(env or {})},
                           input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL)
 
@@ -341,7 +341,7 @@ def test_add_on_a_full_disk_or_a_read_only_folder(shipped: LedgerDir, call: str,
     assert run(shipped.root, "check").returncode == 0  # .ledger/ is there, as in any ledger checked once
     before = record_tree(shipped.root)
     script = FAILING_WRITE.format(errno=error, call=call, args=ADD_ORG)
-    done = subprocess.run([sys.executable, "-c", script], cwd=shipped.root, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", script], check=False, cwd=shipped.root, capture_output=True, text=True,
                           timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 2
     line = one_error_line(done)
@@ -389,14 +389,14 @@ def test_add_from_a_hostile_file(shipped: LedgerDir, tmp_path: Path) -> None:
         done, seconds = timed(shipped.root, "add", "org", "--from", source)
         assert done.returncode == 2 and seconds < QUICK, (source, done.stderr)
         one_error_line(done)
-    bomb = subprocess.run([LEDGER_EXE, "add", "org", "--from", "-"], cwd=shipped.root, capture_output=True,
+    bomb = subprocess.run([LEDGER_EXE, "add", "org", "--from", "-"], check=False, cwd=shipped.root, capture_output=True,
                           timeout=30, input=b"x" * (3 << 20))
     assert bomb.returncode == 2 and b"more than 1,048,576 bytes" in bomb.stderr
 
 
 def test_invalid_utf8_in_set_is_refused(shipped: LedgerDir) -> None:
     done = subprocess.run([LEDGER_EXE.encode(), b"add", b"org", b"--set", b"name=Amnesty \xff International"],
-                          cwd=shipped.root, capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+                          check=False, cwd=shipped.root, capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
     assert done.returncode == 2 and b"not UTF-8" in done.stderr and b"Traceback" not in done.stderr
     assert not list((shipped.root / "records" / "orgs").glob("amnesty-international*"))
 
@@ -455,7 +455,7 @@ def test_a_writer_killed_mid_write_leaves_nothing_git_would_see(shipped: LedgerD
     subprocess.run([*git, "commit", "-qm", "ledger"], check=True)
     before = record_tree(shipped.root)
     for _ in range(3):
-        killed = subprocess.run([sys.executable, "-c", KILLED_MID_WRITE.format(args=ADD_ORG)], cwd=shipped.root,
+        killed = subprocess.run([sys.executable, "-c", KILLED_MID_WRITE.format(args=ADD_ORG)], check=False, cwd=shipped.root,
                                 capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
         assert killed.returncode == -signal.SIGKILL
     assert record_tree(shipped.root) == before
