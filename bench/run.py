@@ -336,7 +336,7 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
     schema = timed([LEDGER, "schema", "--ledger", folder], folder)
     if schema.exit != 0:
         raise SystemExit(f"`ledger schema` failed ({schema.exit}):\n{schema.stderr_tail}")
-    files, _ = record_files(folder)
+    files = record_files(folder)
     log(f"  {len(files)} record files; warming the OS page cache with one untimed floor run")
     timed([PYTHON, FLOOR, folder], folder)
 
