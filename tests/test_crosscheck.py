@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 
 from conftest import CONFIG, REPO, LedgerDir
 from ledger.cli import app
-from ledger.crosscheck import crosscheck, select
+from ledger.crosscheck import FigureFinding, crosscheck, select
 from ledger.load import Entry, Ledger, load_ledger
 from ledger.models import Claim, LedgerConfig
 from ledger.yamlio import Document
@@ -161,14 +162,14 @@ claim_data = st.fixed_dictionaries({
 })
 
 
-def memory_ledger(data: list[dict], order: list[int] | None = None) -> Ledger:
+def memory_ledger(data: list[dict], order: list[int] | None = None, config: LedgerConfig = CONFIG_MODEL) -> Ledger:
     entries = []
     for i, d in enumerate(data):
         record = Claim.model_validate({"kind": "claim", "id": f"c-{i}", **d})
         entries.append(Entry(record, f"records/c-{i}.yaml", Document(d, 0, 1, 1)))
     if order is not None:
         entries = [entries[i] for i in order]
-    return Ledger(Path("."), CONFIG_MODEL, None, entries, [e.file for e in entries])
+    return Ledger(Path("."), config, None, entries, [e.file for e in entries])
 
 
 def signature(ledger: Ledger) -> list[tuple]:
@@ -349,3 +350,121 @@ def test_a_figure_against_none_has_no_ratio(ledger_dir: LedgerDir, runner: CliRu
     assert f["ratio"] is None and f["difference"]["min"] == 5
     md = runner.invoke(app, ["diff-figures", "--ledger", str(ledger_dir.root), "-f", "markdown"]).output
     assert "5 more, against none" in md
+
+
+# The engine against a reference that compares every pair of claims one by one, as the format says, with the
+# nesting walked and the pieces of each sum listed as they were before the engine learnt to skip them.
+
+REFERENCE_CONFIG = LedgerConfig.model_validate(__import__("yaml").safe_load(CONFIG.replace(
+    "  detained: {label: people detained}\n",
+    "  detained: {label: people detained}\n  face-wounded: {label: face, within: gunshot-wounded}\n"
+    "  loop-a: {label: a, within: loop-b}\n  loop-b: {label: b, within: loop-a}\n")))
+
+
+def _ancestors_as_before(vocab: dict, start: str, root: str | None = None) -> list[str]:  # type: ignore[type-arg]
+    chain, current = [], start
+    while current is not None and current not in chain:
+        chain.append(current)
+        entry = vocab.get(current)
+        current = getattr(entry, "within", None) if entry is not None else None
+    if root is not None and root not in chain:
+        chain.append(root)
+    return chain
+
+
+def _related_as_before(ledger: Ledger, ids: list[str]) -> set[frozenset[str]]:
+    parts_of = {e.record.id: list(e.record.sum_of) for e in ledger.entries if e.record.sum_of}  # type: ignore[attr-defined]
+    related: set[frozenset[str]] = set()
+    for total in ids:
+        stack, seen = list(parts_of.get(total, [])), set()
+        while stack:
+            part = stack.pop()
+            if part in seen or part == total:
+                continue
+            seen.add(part)
+            stack.extend(parts_of.get(part, []))
+        group = sorted(seen | {total})
+        related.update(frozenset(pair) for pair in itertools.combinations(group, 2))
+    return related
+
+
+def _every_pair(ledger: Ledger) -> list[tuple]:  # type: ignore[type-arg]
+    from ledger.crosscheck import _pair_finding, _sums, _views, difference
+
+    views = _views(ledger)
+    related = _related_as_before(ledger, list(views))
+    config = ledger.config
+    assert config is not None
+    found = []
+    for x, y in itertools.permutations(views.values(), 2):
+        if x.source.id == y.source.id or frozenset((x.id, y.id)) in related:
+            continue
+        if x.key == y.key and x.id < y.id and x.period.overlaps(y.period):
+            found.append(_pair_finding(x, y))
+        broader = itertools.product(_ancestors_as_before(dict(config.measures), x.measure),
+                                    _ancestors_as_before(dict(config.populations), x.population, root="all"),
+                                    _ancestors_as_before(dict(config.places), x.place))
+        if (y.key != x.key and y.key in set(broader) and y.interval.hi is not None
+                and y.interval.hi < x.interval.lo and x.period.within(y.period)):
+            diff, ratio = difference(y, x)
+            found.append(FigureFinding("exceeds", y.measure, x, y, difference=diff, ratio=ratio))
+    found += _sums(ledger, views)
+    return sorted(_full_signature(f) for f in found)
+
+
+def _full_signature(f: FigureFinding) -> tuple:  # type: ignore[type-arg]
+    return (f.measure, f.kind, f.a.id, f.b.id if f.b else "", tuple(p.id for p in f.parts), f.total, f.difference,
+            f.ratio)
+
+
+reference_claim = st.fixed_dictionaries({
+    "source": st.sampled_from(["s-1", "s-2", "s-3"]),
+    "measure": st.sampled_from(["wounded", "gunshot-wounded", "face-wounded", "loop-a", "loop-b"]),
+    "value": values,
+    "scope": st.fixed_dictionaries({
+        "place": st.sampled_from(["kazakhstan", "zhanaozen", "mangystau", "shetpe"]),
+        "period": st.sampled_from(["2011-12-16", "2011-12-17", "2011-12-16..2011-12-17", "2011-12-16..2011-12-19",
+                                   "2011-11-30..2012-01-02", "2011-12-16..2012-03-01", "2010-01-01..2013-01-01"]),
+        "population": st.sampled_from(["all", "civilians", "police"]),
+    }),
+    "sum_of": st.lists(st.integers(0, 13), max_size=3),
+})
+
+
+# few groups, so that many claims meet: runs of one source, sums whose pieces have several sources, periods
+# that end while others run
+dense_claim = st.fixed_dictionaries({
+    "source": st.sampled_from(["s-1", "s-2", "s-3"]),
+    "measure": st.sampled_from(["wounded", "gunshot-wounded"]),
+    "value": values,
+    "scope": st.fixed_dictionaries({
+        "place": st.just("zhanaozen"),
+        "period": st.sampled_from(["2011-12-15..2011-12-16", "2011-12-16", "2011-12-17", "2011-12-16..2011-12-17",
+                                   "2011-12-18", "2011-12-14..2011-12-19"]),
+        "population": st.just("all"),
+    }),
+    "sum_of": st.lists(st.integers(0, 19), max_size=2),
+})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.lists(reference_claim, min_size=2, max_size=14), st.lists(dense_claim, min_size=2, max_size=20)))
+def test_findings_are_those_of_comparing_every_pair(data: list[dict]) -> None:
+    data = [{**d, "sum_of": [f"c-{i}" for i in d["sum_of"] if i < len(data)]} for d in data]
+    ledger = memory_ledger(data, config=REFERENCE_CONFIG)
+    assert sorted(_full_signature(f) for f in crosscheck(ledger).findings) == _every_pair(ledger)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 11), max_size=4), min_size=1, max_size=12))
+def test_pieces_of_one_sum_are_those_listed_pair_by_pair(parts: list[list[int]]) -> None:
+    from ledger.crosscheck import SumGroups, _views
+
+    scope = {"place": "zhanaozen", "period": "2011-12-16", "population": "all"}
+    data = [{"source": "s-1", "measure": "killed", "value": 1, "scope": scope,
+             "sum_of": [f"c-{i}" for i in p if i < len(parts)]} for p in parts]
+    ledger = memory_ledger(data)
+    ids = list(_views(ledger))
+    sums, pairs = SumGroups(ledger, _views(ledger)), _related_as_before(ledger, ids)
+    assert {frozenset((x, y)) for x, y in itertools.combinations(ids, 2) if sums.related(x, y)} == pairs
+
