@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from fractions import Fraction
 from typing import Literal
 
 from .citation import Source, claim_date, describe_source
@@ -51,12 +52,19 @@ class ClaimView:
         return (self.measure, self.population, self.place)
 
 
+Number = int | Fraction  # exact: counts can be far beyond what a float holds
+
+
 @dataclass(frozen=True)
 class Bound:
-    """A lower bound of a difference or ratio, or both bounds; `open` says the truth lies above `low`."""
+    """A lower bound of a difference or ratio, or both bounds; `strict` says the truth lies above `low`.
 
-    low: float
-    high: float | None  # None: no upper bound
+    A difference is a whole number and a ratio an exact fraction (an int when whole): no float on the way,
+    so no rounding and no overflow, however large the counts.
+    """
+
+    low: Number
+    high: Number | None  # None: no upper bound
     strict: bool = False  # "more than" rather than "at least"
 
 
@@ -229,9 +237,13 @@ def difference(low: ClaimView, high: ClaimView) -> tuple[Bound, Bound | None]:
     if lo.hi == 0:
         ratio = None  # nothing to divide by: no ratio ("against none")
     else:
-        ratio_high = None if hi.hi is None or lo.lo == 0 else hi.hi / lo.lo
-        ratio = Bound(high_low / lo.hi, ratio_high, strict)
+        ratio_high = None if hi.hi is None or lo.lo == 0 else _exact(Fraction(hi.hi, lo.lo))
+        ratio = Bound(_exact(Fraction(high_low, lo.hi)), ratio_high, strict)
     return diff, ratio
+
+
+def _exact(x: Fraction) -> Number:
+    return x.numerator if x.denominator == 1 else x
 
 
 def _ordered(x: ClaimView, y: ClaimView) -> tuple[ClaimView, ClaimView]:

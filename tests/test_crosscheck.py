@@ -6,17 +6,21 @@ import itertools
 import json
 import os
 import random
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import CONFIG, REPO, LedgerDir
+from ledger.citation import Source
 from ledger.cli import app
-from ledger.crosscheck import FigureFinding, crosscheck, select
+from ledger.crosscheck import (Bound, ClaimView, FigureFinding, FigureReport, _pair_finding, crosscheck,
+                               difference, select)
+from ledger.figures import FigureValue, Period
 from ledger.load import Entry, Ledger, load_ledger
 from ledger.models import Claim, LedgerConfig
 from ledger.yamlio import Document
@@ -468,3 +472,118 @@ def test_pieces_of_one_sum_are_those_listed_pair_by_pair(parts: list[list[int]])
     sums, pairs = SumGroups(ledger, _views(ledger)), _related_as_before(ledger, ids)
     assert {frozenset((x, y)) for x, y in itertools.combinations(ids, 2) if sums.related(x, y)} == pairs
 
+
+# Exact arithmetic: a ratio is a fraction and a difference a whole number, however large the counts (10**309
+# once passed `ledger check` and crashed diff-figures with an OverflowError; the parser now refuses more than
+# 15 digits, but the arithmetic and its words must hold for any size).
+
+def _view(cid: str, value: FigureValue, source: str) -> ClaimView:
+    day = date(2011, 12, 16)
+    return ClaimView(id=cid, measure="killed", place="zhanaozen", population="all", period=Period(day, day),
+                     value=value, interval=value.interval(), when=date(2012, 1, 25), quote=None, quoted=False,
+                     source=Source(source, "statement", f"Office {source}", date(2012, 1, 25), "stated", True),
+                     sum_text=None, file=f"records/{cid}.yaml", line=1)
+
+
+def _rendered(finding: FigureFinding) -> tuple[str, dict, str]:  # type: ignore[type-arg]
+    """The finding in each format: Markdown, JSON (parsed back) and text."""
+    import io
+
+    from rich.console import Console
+
+    from ledger.diff_report import Vocab, render_json, render_markdown, render_text
+
+    claims = {c.id: c for c in finding.claims}
+    report = FigureReport(claims, [finding], [])
+    markdown = render_markdown(report, [finding], [], Vocab(CONFIG_MODEL), "t")
+    out = io.StringIO()
+    render_text(report, [finding], [], Vocab(CONFIG_MODEL), Console(file=out, width=200))
+    return markdown, json.loads(render_json([finding], []))["findings"][0], out.getvalue()
+
+
+def _json_number(x: int | Fraction) -> int | float:
+    """What the JSON output holds for an exact number: an int when whole, the nearest float, or (beyond any
+    float) the nearest whole number."""
+    if Fraction(x).denominator == 1:
+        return int(x)
+    try:
+        return float(x)
+    except OverflowError:
+        return round(x)
+
+
+def test_a_figure_of_400_digits_is_compared_exactly() -> None:
+    huge = 10**400
+    low, high = _view("c-low", FigureValue("exact", 3), "s-1"), _view("c-high", FigureValue("exact", huge), "s-2")
+    diff, ratio = difference(low, high)
+    assert (diff.low, diff.high) == (huge - 3, huge - 3)
+    assert ratio is not None and ratio.low == ratio.high == Fraction(huge, 3)
+    markdown, data, text = _rendered(FigureFinding("conflict", "killed", low, high, difference=diff, ratio=ratio))
+    assert f"{huge - 3} more ({huge // 3}.3 times as many)" in markdown
+    assert data["difference"] == {"min": huge - 3, "max": huge - 3, "strict": False}
+    assert data["ratio"] == {"min": huge // 3, "max": huge // 3, "strict": False}  # no float holds it
+    assert f"{huge // 3}.3 times as many" in text.replace("\n", "")
+
+    more = _view("c-more", FigureValue("gt", huge), "s-2")
+    diff, ratio = difference(low, more)
+    assert diff == Bound(huge - 3, None, True) and ratio == Bound(Fraction(huge, 3), None, True)
+    assert "more than" in _rendered(FigureFinding("gap", "killed", low, more, difference=diff, ratio=ratio))[0]
+
+
+def _num_as_before(x: float) -> str:
+    """How ratios read when they were floats."""
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+@given(st.integers(0, 10**6), st.integers(1, 1000))
+def test_ratios_read_as_they_did_as_floats(p: int, q: int) -> None:
+    from ledger.diff_report import _num
+
+    # but for exact ties (1.15), where a float's error chose a side (1.1) and the even tenth is now taken (1.2)
+    assume((Fraction(p, q) * 10).denominator != 2)
+    assert _num(Fraction(p, q)) == _num_as_before(p / q)
+
+
+def test_ties_go_to_the_even_tenth() -> None:
+    from ledger.diff_report import _num
+
+    assert [_num(Fraction(n, 100)) for n in (115, 125, 135, 145, 5)] == ["1.2", "1.2", "1.4", "1.4", "0"]
+
+
+counts_of_any_size = st.one_of(st.integers(0, 3), st.integers(0, 10**9), st.integers(0, 10**400))
+values_of_any_size = st.one_of(
+    counts_of_any_size.map(lambda n: FigureValue("exact", n)),
+    counts_of_any_size.map(lambda n: FigureValue("gt", n)),
+    counts_of_any_size.map(lambda n: FigureValue("ge", n)),
+    st.integers(1, 10**400).map(lambda n: FigureValue("lt", n)),
+    counts_of_any_size.map(lambda n: FigureValue("le", n)),
+    st.tuples(counts_of_any_size, counts_of_any_size).map(lambda t: FigureValue("range", min(t), max(t))),
+    counts_of_any_size.map(lambda n: FigureValue("approx", n)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values_of_any_size, values_of_any_size)
+def test_difference_and_its_words_are_exact_for_counts_of_any_size(x: FigureValue, y: FigureValue) -> None:
+    a, b = _view("c-a", x, "s-1"), _view("c-b", y, "s-2")
+    assume(a.interval.disjoint(b.interval))
+    low, high = (a, b) if a.interval.lo < b.interval.lo else (b, a)
+    lo, hi = low.interval, high.interval
+    assert lo.hi is not None
+    diff, ratio = difference(low, high)
+    above = high.value.a if high.value.form == "gt" else hi.lo  # "more than 700" is above 700, not 701
+    assert diff.low == above - lo.hi and diff.high == (None if hi.hi is None else hi.hi - lo.lo)
+    if lo.hi == 0:
+        assert ratio is None
+    else:
+        assert ratio is not None and ratio.low == Fraction(above, lo.hi)
+        assert ratio.high == (None if hi.hi is None or lo.lo == 0 else Fraction(hi.hi, lo.lo))
+    markdown, data, text = _rendered(_pair_finding(a, b))
+    assert "times" in markdown or "against none" in markdown
+    assert data["difference"]["min"] == diff.low
+    if ratio is not None:
+        assert data["ratio"]["min"] == _json_number(ratio.low)
+        assert data["ratio"]["max"] == (None if ratio.high is None else _json_number(ratio.high))
+    assert "more" in text
