@@ -22,6 +22,8 @@ def test_base_ledger_is_clean(ledger_dir: LedgerDir) -> None:
     assert findings_of(ledger_dir.root) == []
 
 
+LARGE_CLAIM = ("kind: claim\nid: c-1\nsource: letter\nmeasure: killed\nvalue: {value}\n"
+               "scope: {{place: zhanaozen, period: 2011-12-16}}\n")
 BAD_RECORDS = [
     # (code, file content, line, column, words the message must contain)
     ("yaml-syntax", "kind: org\nid: x\nname: [unclosed\n", 4, 1, ["invalid YAML"]),
@@ -44,6 +46,10 @@ BAD_RECORDS = [
      "scope: {place: zhanaozen, period: 2011-12-16}\n", 5, 8, ["`value`", "accepted forms", "~60"]),
     ("invalid-value", "kind: claim\nid: c-1\nsource: letter\nmeasure: killed\nvalue: 3\n"
      "scope: {place: zhanaozen, period: 2011-12-16..2011-12-01}\n", 6, 35, ["`scope.period`", "before it starts"]),
+    # a count of more than 15 digits, in any form: past that, only an attack on the arithmetic (10**309 once
+    # passed the check and overflowed a float in diff-figures)
+    *[("invalid-value", LARGE_CLAIM.format(value=value), 5, 8, ["`value`", "no count of people"])
+      for value in ("10000000000000000", "1" + "0" * 309, "{min: 1000000000000000}", "{max: 1" + "0" * 400 + "}")],
     ("invalid-value", "kind: testimony\nid: t-1\nwitness: gaukhar-g\ndate: 2011-12-28\nmode: phone\n"
      "consent: public\nsummary: S.\n", 5, 7, ["`mode`", "did you mean `telephone`"]),
     ("invalid-value", "kind: statement\nid: s-1\nissuer: pgo\ndate: 28 December\nsummary: S.\n", 4, 7,
