@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 import yaml
-from conftest import CONFIG, LedgerDir, findings_of
+from conftest import CONFIG, REPO, LedgerDir, findings_of
 
 from ledger.crosscheck import (
     ClaimView,
@@ -121,3 +122,32 @@ def test_a_5000_deep_measure_with_hundreds_of_claims() -> None:
     assert sorted(f.b.id for f in findings if f.b) == sorted(f"c-{i}" for i in range(1, 300) if i % 6 in (2, 4))
     assert {f.a.id for f in findings} == {"c-0"}
     assert within_m2000 == findings and killed == []
+
+
+def test_a_crafted_identity_of_150_and_5000_words_against_the_shipped_ledger(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # every two words of a name were a needle, each searched in every line: a 150-word name made 22,350 needles
+    # (7.9 s over the shipped ledger), a 5,000-word one 25 million
+    from ledger import leaks
+
+    words = [f"w{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{i}" for i in range(5000)]
+    crafted = [leaks.Secret("p-150", "P.", frozenset(leaks.needles(" ".join(words[:150])))),
+               leaks.Secret("p-5000", "Q.", frozenset(leaks.needles(" ".join(words))))]
+    assert [len(s.needles) for s in crafted] == [58, 58]
+    lines = [line for path in [*leaks._files(REPO, "records", (".yaml", ".yml")), REPO / "ledger.yaml"]
+             for line in (leaks._text(path) or "").splitlines()]
+    found, seconds = timed(lambda: list(leaks.hits(lines, crafted)))
+    assert found == [] and seconds < 1  # 0.02 s here
+
+    monkeypatch.setattr(leaks, "unseal_all", lambda root, keys: (crafted, []))
+    (findings, _), seconds = timed(lambda: leaks.leak_findings(REPO, []))
+    assert findings == [] and seconds < 1  # 0.03 s here
+
+    # what is still found: the whole name, either way, and two of its first eight words either way
+    planted = [*lines[:50], " ".join(words), "", " ".join(reversed(words[:150])), words[7] + ", " + words[2],
+               f"{words[8]} {words[9]}"]
+    found, seconds = timed(lambda: list(leaks.hits(planted, crafted)))
+    # (the 150 words reversed end with the first two of both names, reversed)
+    assert [(line, s.person) for line, s in found] == [(51, "p-150"), (51, "p-5000"), (53, "p-150"), (53, "p-5000"),
+                                                       (54, "p-150"), (54, "p-5000")]
+    assert seconds < 1
