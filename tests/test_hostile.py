@@ -3,6 +3,7 @@ second, or about one. The bounds leave wide margins for a slow CI machine: the p
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -12,7 +13,9 @@ from typing import Any, TypeVar
 import pytest
 import yaml
 from conftest import CONFIG, REPO, LedgerDir, findings_of
+from typer.testing import CliRunner
 
+from ledger.cli import app
 from ledger.crosscheck import (
     ClaimView,
     FigureFinding,
@@ -151,3 +154,26 @@ def test_a_crafted_identity_of_150_and_5000_words_against_the_shipped_ledger(
     assert [(line, s.person) for line, s in found] == [(51, "p-150"), (51, "p-5000"), (53, "p-150"), (53, "p-5000"),
                                                        (54, "p-150"), (54, "p-5000")]
     assert seconds < 1
+
+
+def test_a_count_of_310_digits(ledger_dir: LedgerDir, runner: CliRunner) -> None:
+    # `value: 1` and 309 zeros passed the check, then diff-figures died with an OverflowError
+    huge = ("kind: claim\nid: c-huge\nsource: pgo-2012-01-25\nmeasure: killed\nvalue: 1" + "0" * 309 + "\n"
+            "scope: {place: zhanaozen, period: 2011-12-16}\n")
+    ledger_dir.record("claims/c-huge.yaml", huge)
+    ledger_dir.record("claims/c-few.yaml", "kind: claim\nid: c-few\nsource: letter\nmeasure: killed\nvalue: 3\n"
+                      "scope: {place: zhanaozen, period: 2011-12-16}\n")
+    found, seconds = timed(lambda: findings_of(ledger_dir.root))
+    assert [(f.file, f.line, f.code) for f in found] == [("records/claims/c-huge.yaml", 5, "invalid-value")]
+    assert seconds < 1
+    for output in ("text", "markdown", "json"):  # the record is left out, as any invalid one
+        result = runner.invoke(app, ["diff-figures", "--ledger", str(ledger_dir.root), "-f", output])
+        assert result.exit_code == 0 and result.exception is None
+    # the largest count the format takes, against a few: exact in every format
+    ledger_dir.record("claims/c-huge.yaml", huge.replace("1" + "0" * 309, "9" * 15))
+    assert findings_of(ledger_dir.root) == []
+    result = runner.invoke(app, ["diff-figures", "--ledger", str(ledger_dir.root), "-f", "json"])
+    [f] = [f for f in json.loads(result.output)["findings"] if f["measure"] == "killed"]
+    assert f["difference"]["min"] == 10**15 - 4 and f["ratio"]["min"] == 333333333333333
+    markdown = runner.invoke(app, ["diff-figures", "--ledger", str(ledger_dir.root), "-f", "markdown"]).output
+    assert "999999999999996 more (333333333333333 times as many)" in markdown
