@@ -587,3 +587,18 @@ def test_difference_and_its_words_are_exact_for_counts_of_any_size(x: FigureValu
         assert data["ratio"]["min"] == _json_number(ratio.low)
         assert data["ratio"]["max"] == (None if ratio.high is None else _json_number(ratio.high))
     assert "more" in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(0, 12)), min_size=1, max_size=10), st.integers(0, 12))
+def test_what_lies_within_an_entry_is_what_has_it_among_its_ancestors(parents: list[int | None], broad: int) -> None:
+    from ledger.crosscheck import ancestors, within
+    from ledger.models import VocabEntry
+
+    # entries v0..v9 at most, within any of v0..v12 (some unknown), loops and all
+    vocab = {f"v{i}": VocabEntry(label="x", within=None if p is None else f"v{p}") for i, p in enumerate(parents)}
+    inside = within(vocab, f"v{broad}")
+    for name in [f"v{i}" for i in range(13)]:
+        assert (name in inside) == (f"v{broad}" in _ancestors_as_before(vocab, name))
+        assert ancestors(vocab, name) == _ancestors_as_before(vocab, name)
+        assert ancestors(vocab, name, root="v0") == _ancestors_as_before(vocab, name, root="v0")
