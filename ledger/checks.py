@@ -203,19 +203,40 @@ def vocabulary_nesting(ctx: Context) -> Iterator[Finding]:
                 yield Finding(CONFIG_NAME, line, col, "vocab-unknown-parent",
                               f"`{vocab}.{name}` is within `{parent}`, which is not in `{vocab}`"
                               f"{suggest(parent, entries)}")
-        reported: set[str] = set()
-        for name in entries:
-            seen = [name]
-            current = entries[name].within
-            while current in entries and current not in seen:
-                seen.append(current)
-                current = entries[current].within
-            if current == name and name not in reported:
-                reported.update(seen)
-                line, col = doc.locate((vocab, name, "within"))
-                loop = " within ".join([*seen, name])
-                yield Finding(CONFIG_NAME, line, col, "vocab-cycle",
-                              f"`{vocab}` nesting loops: {loop}; remove one `within`")
+        for cycle in _cycles(entries):
+            name = cycle[0]
+            line, col = doc.locate((vocab, name, "within"))
+            loop = " within ".join([*cycle, name])
+            yield Finding(CONFIG_NAME, line, col, "vocab-cycle",
+                          f"`{vocab}` nesting loops: {loop}; remove one `within`")
+
+
+def _cycles(entries: dict[str, Any]) -> list[list[str]]:
+    """Every loop of `within` among `entries`, each once, starting at its member that comes first in `entries`,
+    in that order.
+
+    Each entry has at most one parent, so a walk up from an entry either leaves the vocabulary, joins a walk
+    already done, or comes back onto itself: colouring the entries as walks pass makes the whole search linear,
+    however deep the nesting.
+    """
+    order = {name: i for i, name in enumerate(entries)}
+    walk_of: dict[str, int] = {}  # the walk that first reached each entry
+    cycles: list[list[str]] = []
+    for walk, start in enumerate(entries):
+        if start in walk_of:
+            continue
+        path: list[str] = []
+        current: str | None = start
+        while current is not None and current in entries and current not in walk_of:
+            walk_of[current] = walk
+            path.append(current)
+            current = entries[current].within
+        if current is not None and walk_of.get(current) == walk:  # back onto this walk: the loop is its tail
+            loop = path[path.index(current):]
+            first = min(range(len(loop)), key=lambda i: order[loop[i]])
+            cycles.append(loop[first:] + loop[:first])
+    cycles.sort(key=lambda loop: order[loop[0]])
+    return cycles
 
 
 def _value(claim: tuple[Any, ...]) -> FigureValue:

@@ -1,18 +1,22 @@
 """The `diff-figures` engine: every claim against the claims it can be compared with, as findings.
 
 Claims are grouped by (measure, population, place) before any comparison, so the work grows with
-the number of claims that share a group, never with all pairs of the ledger.
+the number of claims that share a group, never with all pairs of the ledger; and pairs that are never
+compared (two claims of one source, two pieces of one sum) are never enumerated either: within a group,
+the work grows with the findings, not with the claims squared.
 """
 
 from __future__ import annotations
 
 import bisect
 import dataclasses
+import heapq
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from fractions import Fraction
 from typing import Literal
 
 from .citation import Source, claim_date, describe_source
@@ -48,12 +52,19 @@ class ClaimView:
         return (self.measure, self.population, self.place)
 
 
+Number = int | Fraction  # exact: counts can be far beyond what a float holds
+
+
 @dataclass(frozen=True)
 class Bound:
-    """A lower bound of a difference or ratio, or both bounds; `open` says the truth lies above `low`."""
+    """A lower bound of a difference or ratio, or both bounds; `strict` says the truth lies above `low`.
 
-    low: float
-    high: float | None  # None: no upper bound
+    A difference is a whole number and a ratio an exact fraction (an int when whole): no float on the way,
+    so no rounding and no overflow, however large the counts.
+    """
+
+    low: Number
+    high: Number | None  # None: no upper bound
     strict: bool = False  # "more than" rather than "at least"
 
 
@@ -97,21 +108,56 @@ class FigureReport:
     breakdowns: list[Breakdown] = field(default_factory=list)
 
 
-def ancestors(vocab: dict[str, object], start: str, root: str | None = None) -> list[str]:
+def ancestors(vocab: Mapping[str, object], start: str, root: str | None = None) -> list[str]:
     """`start` and every entry it lies `within`, nearest first; `root` (population `all`) always last."""
-    chain, current = [], start
-    while current is not None and current not in chain:
+    chain: list[str] = []
+    seen: set[str] = set()  # a looped nesting (a `vocab-cycle` finding) ends the walk where it closes
+    current: str | None = start
+    while current is not None and current not in seen:
         chain.append(current)
+        seen.add(current)
         entry = vocab.get(current)
         current = getattr(entry, "within", None) if entry is not None else None
-    if root is not None and root not in chain:
+    if root is not None and root not in seen:
         chain.append(root)
     return chain
 
 
+def _ancestry(vocab: Mapping[str, object], root: str | None = None,
+              among: set[str] | None = None) -> Callable[[str], list[str]]:
+    """`ancestors` in `vocab`, worked out once per entry however many claims ask, kept to those `among`."""
+    memo: dict[str, list[str]] = {}
+
+    def of(start: str) -> list[str]:
+        found = memo.get(start)
+        if found is None:
+            chain = ancestors(vocab, start, root)
+            found = memo[start] = chain if among is None else [entry for entry in chain if entry in among]
+        return found
+
+    return of
+
+
+def within(vocab: Mapping[str, object], broad: str) -> set[str]:
+    """`broad` and every entry that lies within it at any depth (those whose `ancestors` hold `broad`), found
+    in one walk down the nesting instead of a walk up from each entry."""
+    children: dict[str, list[str]] = defaultdict(list)
+    for name, entry in vocab.items():
+        parent = getattr(entry, "within", None)
+        if parent is not None:
+            children[parent].append(name)
+    found, stack = {broad}, [broad]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
 def _views(ledger: Ledger) -> dict[str, ClaimView]:
     approx = ledger.config.figures.approx if ledger.config else 0.1
-    views = {}
+    views: dict[str, ClaimView] = {}
     for entry in ledger.entries:
         rec = entry.record
         if not isinstance(rec, Claim) or views.get(rec.id) is not None:
@@ -131,25 +177,54 @@ def _views(ledger: Ledger) -> dict[str, ClaimView]:
     return views
 
 
-def _sum_related(ledger: Ledger, views: dict[str, ClaimView]) -> set[frozenset[str]]:
+class SumGroups:
     """Claims linked through `sum_of`: a total and its parts (at any depth), and the parts of one total.
 
-    They count pieces of one whole, not the same thing twice, so they are never rivals.
+    They count pieces of one whole, not the same thing twice, so they are never rivals. Each claim is
+    mapped to the wholes it is a piece of instead of every pair of pieces being listed: a total of 5,000
+    parts is 5,001 entries, not 12.5 million pairs.
     """
-    parts_of = {e.record.id: list(e.record.sum_of) for e in ledger.entries  # type: ignore[attr-defined]
-                if e.record.kind == "claim" and e.record.sum_of}  # type: ignore[attr-defined]
-    related: set[frozenset[str]] = set()
-    for total in views:
-        stack, seen = list(parts_of.get(total, [])), set()
-        while stack:
-            part = stack.pop()
-            if part in seen or part == total:
+
+    def __init__(self, ledger: Ledger, views: Mapping[str, ClaimView]) -> None:
+        parts_of = {e.record.id: list(e.record.sum_of) for e in ledger.entries  # type: ignore[attr-defined]
+                    if e.record.kind == "claim" and e.record.sum_of}  # type: ignore[attr-defined]
+        inner = {part for total, parts in parts_of.items() for part in parts if part != total}
+        # A total inside another total's whole adds no piece that whole lacks: the outermost totals go first
+        # and a total already placed in a whole is passed over, so that nested totals cost their size once.
+        # Totals inside nothing but a `sum_of` loop come in the second round.
+        totals = [t for t in views if t in parts_of]
+        wholes: dict[str, list[int]] = defaultdict(list)
+        whole = 0
+        for total in [t for t in totals if t not in inner] + [t for t in totals if t in inner]:
+            if total in wholes:
                 continue
-            seen.add(part)
-            stack.extend(parts_of.get(part, []))
-        group = sorted(seen | {total})
-        related.update(frozenset(pair) for pair in itertools.combinations(group, 2))
-    return related
+            stack, seen = list(parts_of[total]), set()
+            while stack:
+                part = stack.pop()
+                if part in seen or part == total:
+                    continue
+                seen.add(part)
+                stack.extend(parts_of.get(part, []))
+            if seen:
+                for member in seen | {total}:
+                    wholes[member].append(whole)
+                whole += 1
+        self.wholes: dict[str, frozenset[int]] = {claim: frozenset(ids) for claim, ids in wholes.items()}
+
+    def related(self, x: str, y: str) -> bool:
+        """True when the claims `x` and `y` are pieces of one whole."""
+        wx, wy = self.wholes.get(x), self.wholes.get(y)
+        return wx is not None and wy is not None and not wx.isdisjoint(wy)
+
+    def colour(self, claim: str) -> tuple[str, object]:
+        """The whole a claim is a piece of, when just one; else the claim itself (then `tangled` says whether
+        it is a piece of several wholes, whose pairs must each be asked about)."""
+        wholes = self.wholes.get(claim)
+        return ("whole", next(iter(wholes))) if wholes is not None and len(wholes) == 1 else ("claim", claim)
+
+    def tangled(self, claim: str) -> bool:
+        """True when a claim is a piece of several wholes."""
+        return len(self.wholes.get(claim, ())) > 1
 
 
 def difference(low: ClaimView, high: ClaimView) -> tuple[Bound, Bound | None]:
@@ -162,9 +237,13 @@ def difference(low: ClaimView, high: ClaimView) -> tuple[Bound, Bound | None]:
     if lo.hi == 0:
         ratio = None  # nothing to divide by: no ratio ("against none")
     else:
-        ratio_high = None if hi.hi is None or lo.lo == 0 else hi.hi / lo.lo
-        ratio = Bound(high_low / lo.hi, ratio_high, strict)
+        ratio_high = None if hi.hi is None or lo.lo == 0 else _exact(Fraction(hi.hi, lo.lo))
+        ratio = Bound(_exact(Fraction(high_low, lo.hi)), ratio_high, strict)
     return diff, ratio
+
+
+def _exact(x: Fraction) -> Number:
+    return x.numerator if x.denominator == 1 else x
 
 
 def _ordered(x: ClaimView, y: ClaimView) -> tuple[ClaimView, ClaimView]:
@@ -181,30 +260,132 @@ def _pair_finding(x: ClaimView, y: ClaimView) -> FigureFinding:
     return FigureFinding(kind, a.measure, a, b, difference=diff, ratio=ratio)
 
 
-def _comparable(groups: dict[tuple[str, str, str], list[ClaimView]],
-                related: set[frozenset[str]]) -> Iterable[FigureFinding]:
+class _Running:
+    """The claims of one group whose periods still run at a sweep's date, filed so that a claim's rivals
+    (another source, and no whole in common) are reached without a step over any claim that is not one.
+
+    Claims are filed by colour (the whole they are a piece of, else themselves) and, within a colour, by
+    source. A colour held by one source is filed under that source; one held by several is mixed. The
+    rivals of a claim are then: in each mixed colour but its own, the claims of every source but its own
+    (a mixed colour has another source); and every colour but its own filed under another source. Each
+    step yields a rival, or skips the claim's own source or colour (its colour is in one place): O(1 +
+    rivals) a claim, even when every claim has one source, or each its own.
+    """
+
+    def __init__(self, sums: SumGroups) -> None:
+        self.sums = sums
+        self.colours: dict[object, dict[str, dict[str, ClaimView]]] = {}  # colour -> source -> id -> claim
+        self.alone: dict[str, dict[object, None]] = {}  # source -> the colours it alone holds (ordered set)
+        self.mixed: dict[object, None] = {}
+        self.ends: list[tuple[date, str, ClaimView]] = []  # a heap: the next period to end first
+
+    def add(self, claim: ClaimView) -> None:
+        colour, source = self.sums.colour(claim.id), claim.source.id
+        sources = self.colours.setdefault(colour, {})
+        before = len(sources)
+        sources.setdefault(source, {})[claim.id] = claim
+        if before == 0:
+            self.alone.setdefault(source, {})[colour] = None
+        elif before == 1 and len(sources) == 2:
+            first = next(iter(sources))
+            self._unfile(first, colour)
+            self.mixed[colour] = None
+        heapq.heappush(self.ends, (claim.period.end, claim.id, claim))
+
+    def _unfile(self, source: str, colour: object) -> None:
+        held = self.alone[source]
+        del held[colour]
+        if not held:
+            del self.alone[source]
+
+    def end_before(self, day: date) -> None:
+        """Drop the claims whose periods end before `day`."""
+        while self.ends and self.ends[0][0] < day:
+            claim = heapq.heappop(self.ends)[2]
+            colour, source = self.sums.colour(claim.id), claim.source.id
+            sources = self.colours[colour]
+            del sources[source][claim.id]
+            if sources[source]:
+                continue
+            del sources[source]
+            if not sources:
+                del self.colours[colour]
+                self._unfile(source, colour)
+            elif len(sources) == 1:
+                del self.mixed[colour]
+                self.alone.setdefault(next(iter(sources)), {})[colour] = None
+
+    def rivals(self, claim: ClaimView) -> Iterator[ClaimView]:
+        """The running claims that `claim` is compared with."""
+        colour, source = self.sums.colour(claim.id), claim.source.id
+        tangled = self.sums.tangled(claim.id)
+        for mixed in self.mixed:
+            if mixed == colour:
+                continue
+            for other_source, claims in self.colours[mixed].items():
+                if other_source != source:
+                    yield from self._unrelated(claim, tangled, claims.values())
+        for other_source, colours in self.alone.items():
+            if other_source != source:
+                for alone in colours:
+                    if alone != colour:
+                        yield from self._unrelated(claim, tangled, self.colours[alone][other_source].values())
+
+    def _unrelated(self, claim: ClaimView, tangled: bool, others: Iterable[ClaimView]) -> Iterator[ClaimView]:
+        # Claims of different colours are pieces of no common whole, unless one is a piece of several wholes
+        # (coloured as itself): then the pair is asked about.
+        for other in others:
+            if not ((tangled or self.sums.tangled(other.id)) and self.sums.related(claim.id, other.id)):
+                yield other
+
+
+def _comparable(groups: dict[tuple[str, str, str], list[ClaimView]], sums: SumGroups) -> Iterable[FigureFinding]:
     for claims in groups.values():
-        ordered = sorted(claims, key=lambda c: (c.period.start, c.id))
-        active: list[ClaimView] = []
-        for claim in ordered:
-            # a sweep over start dates: only claims whose periods still run can overlap this one
-            active = [c for c in active if c.period.end >= claim.period.start]
-            for other in active:
-                if other.source.id != claim.source.id and frozenset((other.id, claim.id)) not in related:
-                    yield _pair_finding(other, claim)
-            active.append(claim)
+        # a sweep over start dates: only claims whose periods still run can overlap this one
+        running = _Running(sums)
+        for claim in sorted(claims, key=lambda c: (c.period.start, c.id)):
+            running.end_before(claim.period.start)
+            for other in running.rivals(claim):
+                yield _pair_finding(other, claim)
+            running.add(claim)
 
 
-def _nested(ledger: Ledger, views: dict[str, ClaimView], groups: dict[tuple[str, str, str], list[ClaimView]],
-            related: set[frozenset[str]]) -> Iterable[FigureFinding]:
+@dataclass
+class _Filed:
+    """Claims with an upper bound, sorted by it, and for each the position of the next with another source."""
+
+    his: list[int]
+    claims: list[ClaimView]
+    other_source: list[int]
+
+    @classmethod
+    def of(cls, claims: list[ClaimView]) -> _Filed:
+        claims.sort(key=lambda c: (c.interval.hi, c.id))
+        other_source = [len(claims)] * len(claims)
+        for i in range(len(claims) - 2, -1, -1):
+            same = claims[i].source.id == claims[i + 1].source.id
+            other_source[i] = other_source[i + 1] if same else i + 1
+        return cls([c.interval.hi for c in claims], claims, other_source)  # type: ignore[misc]  # all capped
+
+    def below(self, lo: int, source: str) -> Iterator[ClaimView]:
+        """The claims whose bound is below `lo`, but those of `source`: each run of them is one step."""
+        end, i = bisect.bisect_left(self.his, lo), 0
+        while i < end:
+            claim = self.claims[i]
+            if claim.source.id == source:
+                i = self.other_source[i]
+                continue
+            yield claim
+            i += 1
+
+
+def _nested(ledger: Ledger, groups: dict[tuple[str, str, str], list[ClaimView]],
+            sums: SumGroups) -> Iterable[FigureFinding]:
     config = ledger.config
-    measures = dict(config.measures) if config else {}
-    places = dict(config.places) if config else {}
-    populations = dict(config.populations) if config else {}
     # In each group, the claims with an upper bound, filed under every month their period covers (long
     # periods apart), each file sorted by that bound: a narrower claim can only exceed a claim whose period
     # holds its first day, and whose bound is below its own lower bound: a prefix found by bisection.
-    capped: dict[tuple[str, str, str], dict[int, tuple[list[int], list[ClaimView]]]] = {}
+    capped: dict[tuple[str, str, str], dict[int, _Filed]] = {}
     for key, claims in groups.items():
         months: dict[int, list[ClaimView]] = {}
         for c in claims:
@@ -213,32 +394,29 @@ def _nested(ledger: Ledger, views: dict[str, ClaimView], groups: dict[tuple[str,
             first, last = _month(c.period.start), _month(c.period.end)
             for month in (range(first, last + 1) if last - first <= LONG_MONTHS else (LONG,)):
                 months.setdefault(month, []).append(c)
-        capped[key] = {}
-        for month, filed in months.items():
-            filed.sort(key=lambda c: (c.interval.hi, c.id))
-            capped[key][month] = ([c.interval.hi for c in filed], filed)  # type: ignore[misc]
-    chains: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
-    for narrow in views.values():
-        keys = chains.get(narrow.key)
-        if keys is None:
-            keys = chains[narrow.key] = [
-                key for key in itertools.product(ancestors(measures, narrow.measure),
-                                                 ancestors(populations, narrow.population, root="all"),
-                                                 ancestors(places, narrow.place))
-                if key != narrow.key and key in capped
-            ]
-        month = _month(narrow.period.start)
-        for key in keys:
-            for filed in (capped[key].get(month), capped[key].get(LONG)):
-                if filed is None:
-                    continue
-                his, bounded = filed
-                for broad in bounded[:bisect.bisect_left(his, narrow.interval.lo)]:
-                    if (broad.source.id == narrow.source.id or not narrow.period.within(broad.period)
-                            or frozenset((broad.id, narrow.id)) in related):
+        if months:
+            capped[key] = {month: _Filed.of(filed) for month, filed in months.items()}
+    # Only the entries of some capped group can lead to one: the ancestors are kept to those before their
+    # product is taken, so that a deep nesting is walked once for each entry claims use, and the product
+    # holds no more than the groups there are.
+    measures = _ancestry(config.measures if config else {}, among={key[0] for key in capped})
+    populations = _ancestry(config.populations if config else {}, root="all", among={key[1] for key in capped})
+    places = _ancestry(config.places if config else {}, among={key[2] for key in capped})
+    for (measure, population, place), narrows in groups.items():
+        # the broader groups are worked out once for all the claims of a group, and not kept after them
+        keys = [key for key in itertools.product(measures(measure), populations(population), places(place))
+                if key != (measure, population, place) and key in capped]
+        for narrow in narrows if keys else ():
+            month = _month(narrow.period.start)
+            for key in keys:
+                for filed in (capped[key].get(month), capped[key].get(LONG)):
+                    if filed is None:
                         continue
-                    diff, ratio = difference(broad, narrow)
-                    yield FigureFinding("exceeds", broad.measure, narrow, broad, difference=diff, ratio=ratio)
+                    for broad in filed.below(narrow.interval.lo, narrow.source.id):
+                        if not narrow.period.within(broad.period) or sums.related(broad.id, narrow.id):
+                            continue
+                        diff, ratio = difference(broad, narrow)
+                        yield FigureFinding("exceeds", broad.measure, narrow, broad, difference=diff, ratio=ratio)
 
 
 LONG, LONG_MONTHS = -1, 6  # periods longer than two years are filed once, and looked at by every claim
@@ -279,11 +457,11 @@ def _breakdowns(views: dict[str, ClaimView]) -> list[Breakdown]:
 def crosscheck(ledger: Ledger) -> FigureReport:
     """Every finding of the format's "What `ledger diff-figures` compares", in a stable order."""
     views = _views(ledger)
-    related = _sum_related(ledger, views)
+    sums = SumGroups(ledger, views)
     groups: dict[tuple[str, str, str], list[ClaimView]] = defaultdict(list)
     for view in views.values():
         groups[view.key].append(view)
-    findings = [*_comparable(groups, related), *_nested(ledger, views, groups, related), *_sums(ledger, views)]
+    findings = [*_comparable(groups, sums), *_nested(ledger, groups, sums), *_sums(ledger, views)]
     findings.sort(key=FigureFinding.sort_key)
     return FigureReport(views, findings, _breakdowns(views))
 
@@ -292,12 +470,12 @@ def select(report: FigureReport, ledger: Ledger, measure: str | None = None, pla
            kinds: Iterable[str] | None = None) -> tuple[list[FigureFinding], list[Breakdown]]:
     """The findings and breakdowns about `measure` and `place` (or anything within them), of `kinds`."""
     config = ledger.config
-    measures = dict(config.measures) if config else {}
-    places = dict(config.places) if config else {}
+    # what lies within `measure` and `place`, found once, rather than the ancestors of every claim
+    measures = within(config.measures if config else {}, measure) if measure is not None else None
+    places = within(config.places if config else {}, place) if place is not None else None
 
     def about(claim: ClaimView) -> bool:
-        return ((measure is None or measure in ancestors(measures, claim.measure))
-                and (place is None or place in ancestors(places, claim.place)))
+        return (measures is None or claim.measure in measures) and (places is None or claim.place in places)
 
     wanted = set(kinds) if kinds is not None else set(KINDS)
     findings = [f for f in report.findings if f.kind in wanted and any(about(c) for c in f.claims)]

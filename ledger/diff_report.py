@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .citation import long_date
+from .crosscheck import Bound, Breakdown, ClaimView, FigureFinding, FigureReport, Number
 from .display import json_text, prose
-from .crosscheck import Bound, Breakdown, ClaimView, FigureFinding, FigureReport
 from .figures import FigureValue, Interval, Period
 
 if TYPE_CHECKING:
@@ -77,10 +78,14 @@ def value_words(value: FigureValue) -> str:
     return f"at least {a}" if a is not None else f"at most {b}"
 
 
-def _num(x: float) -> str:
-    if float(x).is_integer():
-        return str(int(x))
-    return f"{x:.1f}".rstrip("0").rstrip(".")
+def _num(x: Number | float) -> str:
+    # Exact, never through a float (which a count of 400 digits overflows): whole numbers as they are, others
+    # to one decimal, a tie to the even tenth (as a float's formatting does with the ties a float can hold).
+    exact = Fraction(x)
+    if exact.denominator == 1:
+        return str(exact.numerator)
+    whole, tenth = divmod(round(abs(exact) * 10), 10)
+    return f"{'-' if exact < 0 else ''}{whole}{f'.{tenth}' if tenth else ''}"
 
 
 def bound_words(bound: Bound, unit: str = "") -> str:
@@ -239,8 +244,17 @@ def _date(day: date | None) -> str | None:
 def _bound_json(bound: Bound | None) -> dict[str, Any] | None:
     if bound is None:
         return None
-    def number(x: float) -> float | int:
-        return int(x) if float(x).is_integer() else float(x)
+
+    def number(x: Number | float) -> float | int:
+        # JSON has no fractions: a whole number as an int (of any size), else the nearest float; a ratio too
+        # large for a float (counts of hundreds of digits) is the nearest whole number, which is as close.
+        exact = Fraction(x)
+        if exact.denominator == 1:
+            return exact.numerator
+        try:
+            return float(exact)
+        except OverflowError:
+            return round(exact)
 
     return {"min": number(bound.low), "max": None if bound.high is None else number(bound.high),
             "strict": bound.strict}

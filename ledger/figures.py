@@ -156,12 +156,18 @@ class FigureValue:
         return str(self)
 
 
+MAX_DIGITS = 15  # under a quadrillion, more people than ever lived: a longer number is a typo or an attack
+TOO_LARGE = "a number that large is no count of people; check the value"
+
+
 def _count(raw: object, what: str) -> int:
     # bool is an int in Python, but `value: true` is no count.
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise FigureError(f"{what} must be a whole number, not {type(raw).__name__}")
     if raw < 0:
         raise FigureError(f"{what} cannot be negative; counts are 0 or more")
+    if raw >= 10**MAX_DIGITS:
+        raise FigureError(TOO_LARGE)
     return raw
 
 
@@ -192,8 +198,8 @@ def parse_value(raw: object) -> FigureValue:
     for form, pattern in _PATTERNS:
         m = pattern.match(text)
         if m:
-            if any(len(g) > 15 for g in m.groups() if g):
-                raise FigureError("a number that large is no count of people; check the value")
+            if any(len(g) > MAX_DIGITS for g in m.groups() if g):
+                raise FigureError(TOO_LARGE)
             nums = [int(g) for g in m.groups()]
             if form == "lt" and nums[0] == 0:
                 raise FigureError('"<0" admits no count; counts are 0 or more')

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,9 @@ from .layout import CONFIG_NAME, RECORD_SUFFIXES, RECORDS_DIR
 
 EVIDENCE_DIR = "evidence"
 MIN_NEEDLE = 5  # folded letters: shorter names match too much to be evidence of a leak
+# Real names have at most six words (given names, patronymic, surnames); pairs of words are made among the first
+# eight only, so that a crafted name of 150 words makes 56 pairs rather than 22,350.
+PAIRED_WORDS = 8
 
 # Spellings that transliteration schemes disagree on, folded to one (applied in this order).
 _FOLDS = (("shch", "sh"), ("sch", "sh"), ("dzh", "j"), ("dj", "j"), ("zh", "j"), ("kh", "h"), ("ph", "f"),
@@ -47,13 +51,15 @@ def fold(text: str) -> str:
 
 
 def needles(name: str) -> set[str]:
-    """The folded forms of a name to look for: as written, words reversed, first and last word either way."""
+    """The folded forms of a name to look for (each between spaces): as written, words reversed, and every two
+    of its words (of its first `PAIRED_WORDS`) either way."""
     words = fold(name).split()
     if not words:
         return set()
     forms = {" ".join(words), " ".join(reversed(words))}
     if len(words) > 2:  # given name, patronymic, surname, in any order: every two of them
-        forms |= {f"{a} {b}" for a in words for b in words if a != b}
+        paired = words[:PAIRED_WORDS]
+        forms |= {f"{a} {b}" for a in paired for b in paired if a != b}
     return {f" {form} " for form in forms if len(form.replace(" ", "")) >= MIN_NEEDLE}
 
 
@@ -69,17 +75,40 @@ class Secret:
 def hits(lines: list[str], secrets: list[Secret]) -> Iterator[tuple[int, Secret]]:
     """(line number, secret) for each line where a name appears; a name folded across two lines counts at
     the first. Lines shaped like an age armour's are skipped: they are the ciphertext."""
+    # Each needle is filed under its first word, and each line's words are looked up once each: the work
+    # grows with the text, not with the text times the needles.
+    index: dict[str, list[str]] = defaultdict(list)
+    holders: dict[str, list[int]] = defaultdict(list)  # needle -> the secrets (by position) that hold it
+    for number, secret in enumerate(secrets):
+        for needle in secret.needles:
+            if needle not in holders:
+                index[needle[1:needle.index(" ", 1)]].append(needle)
+            holders[needle].append(number)
     folded = ["" if _ARMOUR_LINE.match(line) else fold(line) for line in lines]
     for i, text in enumerate(folded):
         if not text.strip():
             continue
         after = next((t for t in folded[i + 1:i + 3] if t.strip()), "")  # across one blank line, too
-        joined = text + after[1:] if after else text
-        for secret in secrets:
-            for needle in secret.needles:
-                if needle in text or (needle in joined and needle not in after):
-                    yield i + 1, secret
-                    break
+        found = {number for needle in _here(text, after, index) for number in holders[needle]}
+        for number in sorted(found):
+            yield i + 1, secrets[number]
+
+
+def _here(text: str, after: str, index: dict[str, list[str]]) -> set[str]:
+    """The needles that count as found in the folded line `text`: those in it, and those that run on into the
+    next line `after` (unless they are found whole in `after`, where they count)."""
+    joined = text + after[1:] if after else text  # one space between their words, as in each
+    inside: set[str] = set()
+    across: set[str] = set()
+    later: set[str] = set()  # found whole in `after`
+    end, start = len(text), 0  # `start`: where the space before a word is
+    for word in joined[1:-1].split(" "):
+        for needle in index.get(word, ()):
+            if joined.startswith(needle, start):
+                last = start + len(needle)
+                (inside if last <= end else later if start >= end - 1 else across).add(needle)
+        start += len(word) + 1
+    return inside | (across - later)
 
 
 def _message(secret: Secret, where: str = "") -> str:

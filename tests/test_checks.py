@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import LedgerDir, findings_of
 
@@ -19,6 +22,8 @@ def test_base_ledger_is_clean(ledger_dir: LedgerDir) -> None:
     assert findings_of(ledger_dir.root) == []
 
 
+LARGE_CLAIM = ("kind: claim\nid: c-1\nsource: letter\nmeasure: killed\nvalue: {value}\n"
+               "scope: {{place: zhanaozen, period: 2011-12-16}}\n")
 BAD_RECORDS = [
     # (code, file content, line, column, words the message must contain)
     ("yaml-syntax", "kind: org\nid: x\nname: [unclosed\n", 4, 1, ["invalid YAML"]),
@@ -41,6 +46,10 @@ BAD_RECORDS = [
      "scope: {place: zhanaozen, period: 2011-12-16}\n", 5, 8, ["`value`", "accepted forms", "~60"]),
     ("invalid-value", "kind: claim\nid: c-1\nsource: letter\nmeasure: killed\nvalue: 3\n"
      "scope: {place: zhanaozen, period: 2011-12-16..2011-12-01}\n", 6, 35, ["`scope.period`", "before it starts"]),
+    # a count of more than 15 digits, in any form: past that, only an attack on the arithmetic (10**309 once
+    # passed the check and overflowed a float in diff-figures)
+    *[("invalid-value", LARGE_CLAIM.format(value=value), 5, 8, ["`value`", "no count of people"])
+      for value in ("10000000000000000", "1" + "0" * 309, "{min: 1000000000000000}", "{max: 1" + "0" * 400 + "}")],
     ("invalid-value", "kind: testimony\nid: t-1\nwitness: gaukhar-g\ndate: 2011-12-28\nmode: phone\n"
      "consent: public\nsummary: S.\n", 5, 7, ["`mode`", "did you mean `telephone`"]),
     ("invalid-value", "kind: statement\nid: s-1\nissuer: pgo\ndate: 28 December\nsummary: S.\n", 4, 7,
@@ -266,3 +275,45 @@ def test_messages_never_repeat_a_records_text(ledger_dir: LedgerDir) -> None:
     found = findings_of(ledger_dir.root)
     assert {f.code for f in found} == {"invalid-value", "unknown-field"}
     assert "Canary" not in repr(found) and "Secretname" not in repr(found)
+
+
+def _cycles_as_before(entries: dict) -> list[list[str]]:  # type: ignore[type-arg]
+    """The cycle search as it was (a walk, with a list of what it saw, from every entry): the reference."""
+    cycles, reported = [], set()  # type: ignore[var-annotated]
+    for name, entry in entries.items():
+        seen = [name]
+        current = entry.within
+        while current in entries and current not in seen:
+            seen.append(current)
+            current = entries[current].within
+        if current == name and name not in reported:
+            reported.update(seen)
+            cycles.append(seen)
+    return cycles
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(0, 14)), min_size=1, max_size=15), st.randoms(use_true_random=False))
+def test_vocabulary_cycles_are_those_the_walk_from_every_entry_finds(parents: list[int | None],
+                                                                    rnd: random.Random) -> None:
+    from ledger.checks import _cycles
+    from ledger.models import VocabEntry
+
+    names = [f"v{i}" for i in range(len(parents))]
+    rnd.shuffle(names)  # the order of ledger.yaml is not the order of the chain
+    entries = {name: VocabEntry(label=name, within=None if p is None else f"v{p}") for name, p in
+               zip(names, parents, strict=True)}
+    assert _cycles(entries) == _cycles_as_before(entries)
+
+
+def test_two_vocabulary_loops_each_reported_once_at_their_first_entry(ledger_dir: LedgerDir) -> None:
+    config = (ledger_dir.root / "ledger.yaml").read_text().replace(
+        "  detained: {label: people detained}\n",
+        "  detained: {label: people detained, within: held}\n  held: {label: held, within: detained}\n"
+        "  tail: {label: tail, within: held}\n  self: {label: self, within: self}\n")
+    ledger_dir.write("ledger.yaml", config)
+    found = [(f.code, f.line, f.message) for f in findings_of(ledger_dir.root)]
+    assert found == [
+        ("vocab-cycle", 7, "`measures` nesting loops: detained within held within detained; remove one `within`"),
+        ("vocab-cycle", 10, "`measures` nesting loops: self within self; remove one `within`"),
+    ]

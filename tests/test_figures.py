@@ -40,6 +40,18 @@ def test_values_that_do_not_parse(bad: object) -> None:
         parse_value(bad)
 
 
+@pytest.mark.parametrize("large", [10**15, 10**309, "1000000000000000", ">1000000000000000", "1-1000000000000000",
+                                   {"min": 10**15}, {"max": 10**16}, {"min": 1, "max": 10**400}])
+def test_no_count_has_more_than_15_digits_in_any_form(large: object) -> None:
+    with pytest.raises(FigureError, match="no count of people"):
+        parse_value(large)
+
+
+@pytest.mark.parametrize("largest", [10**15 - 1, "999999999999999", {"min": 0, "max": 10**15 - 1}])
+def test_a_count_of_15_digits_is_read(largest: object) -> None:
+    assert parse_value(largest).interval().hi == 10**15 - 1
+
+
 def test_error_names_the_accepted_forms() -> None:
     with pytest.raises(FigureError, match=r'">700" \(more than\)'):
         parse_value("lots")

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import LedgerDir
@@ -295,3 +297,64 @@ def test_protected_aliases_and_identity_are_never_typed_in(team: LedgerDir, runn
 
     text = template(load_ledger(team.root)[0], "person", {"protected": True})
     assert "identity" not in text and "\nname:" not in text and "aliases" not in text
+
+
+# The leak check's matching against the way it was done before: every needle searched in every line. The same
+# needles for names of up to eight words (real names have six at most), the same hits.
+
+def _needles_as_before(name: str) -> set[str]:
+    from ledger.leaks import MIN_NEEDLE, fold
+
+    words = fold(name).split()
+    if not words:
+        return set()
+    forms = {" ".join(words), " ".join(reversed(words))}
+    if len(words) > 2:
+        forms |= {f"{a} {b}" for a in words for b in words if a != b}
+    return {f" {form} " for form in forms if len(form.replace(" ", "")) >= MIN_NEEDLE}
+
+
+def _hits_as_before(lines: list[str], secrets: list) -> list[tuple[int, object]]:  # type: ignore[type-arg]
+    from ledger.leaks import _ARMOUR_LINE, fold
+
+    found = []
+    folded = ["" if _ARMOUR_LINE.match(line) else fold(line) for line in lines]
+    for i, text in enumerate(folded):
+        if not text.strip():
+            continue
+        after = next((t for t in folded[i + 1:i + 3] if t.strip()), "")
+        joined = text + after[1:] if after else text
+        for secret in secrets:
+            for needle in secret.needles:
+                if needle in text or (needle in joined and needle not in after):
+                    found.append((i + 1, secret))
+                    break
+    return found
+
+
+NAME_WORDS = ["Zhanbolat", "Жанболат", "Canarybekov", "KANARYBEKOV", "Temir", "Ахметова", "Aigul", "Serikovna",
+              "Olga", "Ольга", "Petrova", "Bek", "Zhanbolat-Canarybekov"]
+line_words = st.sampled_from([*NAME_WORDS, "said", "the", "of", "—", ",", "", "  ", "and", "x"])
+lines = st.lists(st.lists(line_words, max_size=8).map(" ".join), max_size=8)
+names = st.lists(st.sampled_from(NAME_WORDS), min_size=1, max_size=8).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(names)
+def test_needles_as_before_for_names_of_up_to_eight_words(name: str) -> None:
+    from ledger.leaks import PAIRED_WORDS, fold, needles
+
+    if len(fold(name).split()) <= PAIRED_WORDS:
+        assert needles(name) == _needles_as_before(name)
+    else:  # longer, the whole name either way still, and fewer pairs
+        whole = " " + " ".join(fold(name).split()) + " "
+        assert whole in needles(name) and needles(name) <= _needles_as_before(name)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(names, min_size=1, max_size=3), lines)
+def test_hits_as_before(people: list[str], text: list[str]) -> None:
+    from ledger.leaks import Secret, hits, needles
+
+    secrets = [Secret(f"p-{i}", f"P{i}.", frozenset(needles(name))) for i, name in enumerate(people)]
+    assert list(hits(text, secrets)) == _hits_as_before(text, secrets)
