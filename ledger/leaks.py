@@ -20,6 +20,7 @@ from typing import Any
 from .findings import Finding
 from .identity import IdentityError, names_of, unseal
 from .layout import CONFIG_NAME, RECORD_SUFFIXES, RECORDS_DIR
+from .reading import Refused, read_bytes
 
 EVIDENCE_DIR = "evidence"
 MIN_NEEDLE = 5  # folded letters: shorter names match too much to be evidence of a leak
@@ -116,11 +117,19 @@ def _message(secret: Secret, where: str = "") -> str:
             "remove it: a protected identity must exist only encrypted (see the README if it was committed)")
 
 
-def _text(path: Path) -> str | None:
+SEARCH_LIMIT = 64 << 20  # bytes of one file the leak check reads: text evidence is far smaller; a video is not text
+
+
+def _text(path: Path, root: Path) -> str | None:
     """A file's text: UTF-8, UTF-16 with a byte-order mark, else Windows-1251 (Russian documents); None for
-    binary files."""
+    binary files. Refused (file-too-large) past SEARCH_LIMIT; None for what is not a regular file of the ledger,
+    which is never opened."""
     try:
-        raw = path.read_bytes()
+        raw = read_bytes(path, root, SEARCH_LIMIT)
+    except Refused as e:
+        if e.code == "file-too-large":
+            raise
+        return None
     except OSError:
         return None
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -211,7 +220,12 @@ def leak_findings(root: Path, keys: list[Any], history: bool = False) -> tuple[l
              *_files(root, EVIDENCE_DIR, None)]
     for path in texts:
         name = path.relative_to(root).as_posix()
-        text = _text(path)
+        try:
+            text = _text(path, root)
+        except Refused:
+            findings.append(Finding(name, 0, 0, "identity-leak-skipped", f"this file is over {SEARCH_LIMIT >> 20} "
+                                    "MiB: it was not searched for real names", "warning"))
+            continue
         if text is not None:
             for line, secret in hits(text.splitlines(), secrets):
                 findings.append(Finding(name, line, 1, "identity-leak", _message(secret)))

@@ -502,3 +502,25 @@ def test_a_key_file_that_is_a_device_or_huge(shipped: LedgerDir, tmp_path: Path)
         done, seconds = timed(shipped.root, "check", "--identity", key)
         assert done.returncode == 2 and seconds < QUICK
         assert one_error_line(done).startswith("ledger: ")
+
+
+def test_the_leak_check_reads_no_fifo_and_no_huge_file(tmp_path: Path, ledger_dir: LedgerDir, runner: CliRunner,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger import leaks
+
+    monkeypatch.setattr(leaks, "SEARCH_LIMIT", 1 << 16)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("LEDGER_IDENTITY", raising=False)
+    init = runner.invoke(app, ["keys", "init"], catch_exceptions=False)
+    recipient = init.output.split("your public recipient: ")[1].split()[0]
+    root = str(ledger_dir.root)
+    assert runner.invoke(app, ["keys", "add", "r-1", recipient, "--ledger", root]).exit_code == 0
+    added = runner.invoke(app, ["add", "person", "--protected", "--set", "pseudonym=Temir T.", "--identity-from", "-",
+                                "--ledger", root], input="name: Zhanbolat Canarybekov\n")
+    assert added.exit_code == 0, added.output
+    (ledger_dir.root / "evidence").mkdir()
+    os.mkfifo(ledger_dir.root / "evidence" / "pipe.txt")
+    (ledger_dir.root / "evidence" / "video.mp4").write_bytes(b"\x00" * (1 << 17))
+    result = runner.invoke(app, ["check", "--ledger", root, "--format", "json"], catch_exceptions=False)
+    found = [(Path(f["file"]).name, f["code"]) for f in json.loads(result.output)]
+    assert found == [("video.mp4", "identity-leak-skipped")]

@@ -139,7 +139,7 @@ def test_a_crafted_identity_of_150_and_5000_words_against_the_shipped_ledger(
                leaks.Secret("p-5000", "Q.", frozenset(leaks.needles(" ".join(words))))]
     assert [len(s.needles) for s in crafted] == [58, 58]
     lines = [line for path in [*leaks._files(REPO, "records", (".yaml", ".yml")), REPO / "ledger.yaml"]
-             for line in (leaks._text(path) or "").splitlines()]
+             for line in (leaks._text(path, REPO) or "").splitlines()]
     found, seconds = timed(lambda: list(leaks.hits(lines, crafted)))
     assert found == [] and seconds < 1  # 0.02 s here
 
