@@ -130,7 +130,7 @@ class Citations:
         src = claim.source
         if src.id not in self.numbers:
             self.numbers[src.id] = len(self.numbers) + 1
-            kind = {"testimony": "testimony", "statement": "statement", "document": "document"}.get(src.kind, "source")
+            kind = src.kind if src.kind != "unknown" else "source"
             when = f" of {long_date(src.when)}" if src.when else ""
             self.titles[src.id] = f"{_cap(self.vocab.text(src.who))}, {kind}{when} (`{src.id}`)"
         return f"[{self.numbers[src.id]}]"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal, Union
 
@@ -28,6 +29,7 @@ from .figures import (
     parse_value,
 )
 from .identity import RECIPIENT_PATTERN
+from .kinds import KINDS, PLURALS
 
 FORMAT_VERSION = 1
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,79}$"
@@ -332,29 +334,16 @@ class Claim(Record):
     }
 
 
-MODELS: dict[str, type[Record]] = {
-    "person": Person,
-    "org": Org,
-    "event": Event,
-    "testimony": Testimony,
-    "statement": Statement,
-    "document": Document,
-    "claim": Claim,
-}
-KINDS = tuple(MODELS)
-PLURALS = {
-    "person": "people",
-    "org": "orgs",
-    "event": "events",
-    "testimony": "testimonies",
-    "statement": "statements",
-    "document": "documents",
-    "claim": "claims",
-}
-
 AnyRecord = Annotated[
     Union[Person, Org, Event, Testimony, Statement, Document, Claim], Field(discriminator="kind")
 ]
+# every kind, from the union above: the one list of models
+MODELS: dict[str, type[Record]] = {
+    model.model_fields["kind"].annotation.__args__[0]: model  # type: ignore[union-attr]
+    for model in typing.get_args(typing.get_args(AnyRecord)[0])
+}
+if tuple(MODELS) != KINDS:  # ledger/kinds.py names the kinds for whoever must not import pydantic
+    raise ImportError(f"ledger/kinds.py lists {KINDS}, but the models are {tuple(MODELS)}: make them agree")
 
 
 class VocabEntry(_Strict):
