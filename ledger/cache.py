@@ -105,7 +105,7 @@ def load(root: Path, expected_fingerprint: str) -> dict[str, Any] | None:
     if not isinstance(data, dict) or data.get("fingerprint") != expected_fingerprint:
         return None
     for key, kind in (("evidence", dict), ("written", int), ("result", list), ("records", int), ("base", bytes),
-                      ("delta", dict), ("delta_rules", dict)):
+                      ("delta", dict), ("delta_rules", dict), ("ledger", dict), ("retry", list)):
         if not isinstance(data.get(key), kind):
             return None
     return data

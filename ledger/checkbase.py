@@ -13,20 +13,36 @@ import hashlib
 import marshal
 import mmap
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
-_KIND_CODES = {"person": "p", "org": "o", "event": "e", "testimony": "t", "statement": "s", "document": "d",
-               "claim": "c"}
-_CODE_KINDS = {code: kind for kind, code in _KIND_CODES.items()}
+from .facts import (
+    CLAIM,
+    EVIDENCE_PATH,
+    FILES,
+    ID,
+    INDEX,
+    KIND,
+    LINE,
+    REF_ID,
+    REF_PATH,
+    REFS,
+    Facts,
+    Figure,
+    Referrer,
+    Target,
+)
+
 BLOB_DIGEST = 16
 
-# The columns of a stored base: strings as one bytes object and an offsets column; integers as arrays.
-_STRINGS = ("names", "r_id", "dep_keys", "part_keys")
-_INTS = ("sizes", "mtimes", "docs", "offsets", "starts", "r_index", "r_line", "id_rows", "dep_files",
-         "part_rows", "claim_offsets", "e_starts")
-_OTHER = ("shas", "digests", "r_kind", "claims", "e_path", "parse_findings", "rule_findings", "blobs_sha")
+# The columns of a stored base: strings as one bytes object and an offsets column; integers as arrays; the kinds
+# of records and the fields of references as small tables of names, each row holding a byte that indexes them.
+_STRINGS = ("names", "r_id", "ref_keys")
+_INTS = ("sizes", "mtimes", "docs", "offsets", "starts", "r_index", "r_line", "id_rows", "ref_rows",
+         "claim_offsets", "e_starts")
+_OTHER = ("shas", "digests", "kinds", "r_kind", "fields", "ref_field", "claims", "e_path", "parse_findings",
+          "rule_findings", "blobs_sha")
 COLUMNS = tuple(f"{name}.blob" for name in _STRINGS) + tuple(f"{name}.offsets" for name in _STRINGS) + _INTS + _OTHER
 
 
@@ -68,16 +84,21 @@ def _ints(values: Any) -> array:
 
 
 def build(files: list[tuple[str, int, int, str, int, bytes, list[Any], list[Any], list[Any]]]) -> dict[str, Any]:
-    """A base from every file: (name, size, mtime, sha, documents, facts blob, facts, parse findings, rule
-    findings), sorted by name, their blobs written to blobs.bin in this order (whose sha256 `save` adds)."""
-    rows = [(number, f) for number, file in enumerate(files) for f in file[6]]  # every record, in file order
-    r_id = [f[1] for _, f in rows]
-    claims = [marshal.dumps(f[8]) if f[8] is not None else b"" for _, f in rows]
-    deps = {(ref, number) for number, f in rows for _, ref, _ in f[6]}
-    deps.update((part, number) for number, f in rows if f[8] is not None for part in f[8][3])
-    dep_pairs = sorted(deps)
-    parts = sorted((part, row) for row, (_, f) in enumerate(rows) if f[8] is not None for part in f[8][3])
-    evidence = [[path for f in file[6] for _, path, _ in f[9]] for file in files]
+    """A base from every file: (name, size, mtime, sha, documents, facts blob, facts as plain tuples, parse
+    findings, rule findings), sorted by name, their blobs written to blobs.bin in this order (whose sha256 `save`
+    adds)."""
+    rows = [f for file in files for f in file[6]]  # every record, in file order
+    r_id = [f[ID] for f in rows]
+    claims = [marshal.dumps(f[CLAIM]) if f[CLAIM] is not None else b"" for f in rows]
+    kinds = sorted({f[KIND] for f in rows})
+    kind_code = {kind: code for code, kind in enumerate(kinds)}
+    # every reference: the id it names, the row that names it, and the field that holds it, ordered by id
+    refs = sorted((ref[REF_ID], row, str(ref[REF_PATH][0])) for row, f in enumerate(rows) for ref in f[REFS])
+    fields = sorted({field for _, _, field in refs})
+    field_code = {field: code for code, field in enumerate(fields)}
+    if len(kinds) > 255 or len(fields) > 255:
+        raise ValueError("more kinds or fields than a byte can index")
+    evidence = [[e[EVIDENCE_PATH] for f in file[6] for e in f[FILES]] for file in files]
     base = {
         "sizes": _ints([file[1] for file in files]),
         "mtimes": _ints([file[2] for file in files]),
@@ -86,15 +107,17 @@ def build(files: list[tuple[str, int, int, str, int, bytes, list[Any], list[Any]
         "offsets": _ints(accumulate((len(file[5]) for file in files), initial=0)),
         "digests": b"".join([hashlib.blake2b(file[5], digest_size=BLOB_DIGEST).digest() for file in files]),
         "starts": _ints(accumulate((len(file[6]) for file in files), initial=0)),
-        "r_kind": "".join([_KIND_CODES.get(f[0], "?") for _, f in rows]),
-        "r_index": _ints([f[3] for _, f in rows]),
-        "r_line": _ints([f[4] for _, f in rows]),
+        "kinds": kinds,
+        "r_kind": bytes(kind_code[f[KIND]] for f in rows),
+        "r_index": _ints([f[INDEX] for f in rows]),
+        "r_line": _ints([f[LINE] for f in rows]),
         # every row, ordered by id (a stable sort: the rows of one id stay in file order)
         "id_rows": _ints(sorted(range(len(r_id)), key=r_id.__getitem__)),
         "claims": b"".join(claims),
         "claim_offsets": _ints(accumulate(map(len, claims), initial=0)),
-        "dep_files": _ints([number for _, number in dep_pairs]),
-        "part_rows": _ints([row for _, row in parts]),
+        "ref_rows": _ints([row for _, row, _ in refs]),
+        "fields": fields,
+        "ref_field": bytes(field_code[field] for _, _, field in refs),
         "e_path": [path for paths in evidence for path in paths],
         "e_starts": _ints(accumulate(map(len, evidence), initial=0)),
         "parse_findings": {file[0]: file[7] for file in files if file[7]},
@@ -102,7 +125,7 @@ def build(files: list[tuple[str, int, int, str, int, bytes, list[Any], list[Any]
         "blobs_sha": b"",
     }
     for column, strings in (("names", [file[0] for file in files]), ("r_id", r_id),
-                            ("dep_keys", [ref for ref, _ in dep_pairs]), ("part_keys", [part for part, _ in parts])):
+                            ("ref_keys", [rid for rid, _, _ in refs])):
         packed = Strings.of(strings)
         base[f"{column}.blob"], base[f"{column}.offsets"] = packed.blob, packed.offsets
     return base
@@ -133,14 +156,13 @@ class Base:
             columns[name] = Strings(blob, offsets)
         self.names: Strings = columns["names"]
         self.r_id: Strings = columns["r_id"]
-        self.dep_keys: Strings = columns["dep_keys"]
-        self.part_keys: Strings = columns["part_keys"]
+        self.ref_keys: Strings = columns["ref_keys"]
         self.sizes, self.mtimes, self.docs = columns["sizes"], columns["mtimes"], columns["docs"]
         self.offsets, self.starts, self.e_starts = columns["offsets"], columns["starts"], columns["e_starts"]
         self.r_index, self.r_line, self.id_rows = columns["r_index"], columns["r_line"], columns["id_rows"]
-        self.dep_files, self.part_rows = columns["dep_files"], columns["part_rows"]
-        self.claim_offsets = columns["claim_offsets"]
+        self.ref_rows, self.claim_offsets = columns["ref_rows"], columns["claim_offsets"]
         self.shas, self.digests, self.r_kind = packed["shas"], packed["digests"], packed["r_kind"]
+        self.kinds, self.fields, self.ref_field = packed["kinds"], packed["fields"], packed["ref_field"]
         self.claims, self.e_path = packed["claims"], packed["e_path"]
         self.parse_findings, self.rule_findings = packed["parse_findings"], packed["rule_findings"]
         self.blobs_sha = packed["blobs_sha"]
@@ -149,11 +171,14 @@ class Base:
                 and all(len(c) == files + 1 for c in (self.starts, self.offsets, self.e_starts))
                 and isinstance(self.shas, bytes) and len(self.shas) == 32 * files
                 and isinstance(self.digests, bytes) and len(self.digests) == BLOB_DIGEST * files
-                and isinstance(self.r_kind, str) and len(self.r_kind) == rows
+                and isinstance(self.r_kind, bytes) and len(self.r_kind) == rows
+                and isinstance(self.kinds, list) and all(code < len(self.kinds) for code in set(self.r_kind))
+                and isinstance(self.fields, list) and isinstance(self.ref_field, bytes)
+                and len(self.ref_field) == len(self.ref_rows) == len(self.ref_keys)
+                and all(code < len(self.fields) for code in set(self.ref_field))
                 and all(len(c) == rows for c in (self.r_index, self.r_line, self.id_rows))
                 and len(self.claim_offsets) == rows + 1 and isinstance(self.claims, bytes)
                 and self.claim_offsets[-1] == len(self.claims)
-                and len(self.dep_files) == len(self.dep_keys) and len(self.part_rows) == len(self.part_keys)
                 and self.starts[-1] == rows and isinstance(self.e_path, list) and self.e_starts[-1] == len(self.e_path)
                 and isinstance(self.parse_findings, dict) and isinstance(self.rule_findings, dict)
                 and isinstance(self.blobs_sha, bytes)):
@@ -188,7 +213,7 @@ class Base:
         return bisect.bisect_right(self.starts, row) - 1
 
     def kind(self, row: int) -> str:
-        return _CODE_KINDS.get(self.r_kind[row], "?")
+        return self.kinds[self.r_kind[row]]  # type: ignore[no-any-return]
 
     def rows_with(self, rid: str) -> list[int]:
         """The rows holding id `rid`, in file order."""
@@ -204,13 +229,9 @@ class Base:
         encoded = self.claims[self.claim_offsets[row]:self.claim_offsets[row + 1]]
         return marshal.loads(encoded) if encoded else None
 
-    def files_naming(self, rid: str) -> list[int]:
-        """The files whose records refer to `rid` or add it up."""
-        return [self.dep_files[k] for k in self.dep_keys.find(rid)]
-
-    def totals_of(self, part: str) -> list[str]:
-        """The ids of the claims that add up `part`."""
-        return [self.r_id[self.part_rows[k]] for k in self.part_keys.find(part)]
+    def referrers(self, rid: str) -> list[tuple[int, str]]:
+        """(row, field) of every reference to `rid`: the records that name it, and in which field."""
+        return [(self.ref_rows[k], self.fields[self.ref_field[k]]) for k in self.ref_keys.find(rid)]
 
     def file_of_evidence(self, k: int) -> int:
         return bisect.bisect_right(self.e_starts, k) - 1
@@ -240,67 +261,71 @@ class Blobs:
             self.map.close()
 
 
-class Index(Mapping[str, Any]):
-    """The first record of every id (in file order), from the base and the files read since (the delta).
+class Index:
+    """The whole ledger by id, from the base and the files read since (the delta), as the rules (ledger/rules.py,
+    `Index`) and the cache's reckoning of what a change affects need it, without loading every record.
 
-    `dead` are the base's files the delta replaces or removes; a Target is made only for the ids asked about.
+    `dead` are the base's files that the delta replaces or removes; `extra` the facts of the delta's files.
     """
 
-    def __init__(self, base: Base, dead: set[int], extra: dict[str, list[Any]]) -> None:
-        from .checks import Target
-
-        self._target = Target
-        self.base, self.dead = base, dead
-        self.extra: dict[str, tuple[str, Any]] = {}  # id -> (file, facts) where the delta has its first record
+    def __init__(self, base: Base, dead: set[int], extra: dict[str, list[Facts]]) -> None:
+        self.base, self.dead, self.extra = base, dead, extra
+        self._first_extra: dict[str, tuple[str, Facts]] = {}  # id -> (file, facts): its first record in the delta
+        self._extra_ids: dict[str, set[str]] = {}  # id -> the delta's files with a record of that id
+        self._extra_refs: dict[str, list[tuple[str, Facts, str]]] = {}  # id -> (file, facts, field) naming it
         for name in sorted(extra):
             for f in extra[name]:
-                if f[1] not in self.extra:
-                    self.extra[f[1]] = (name, f)
+                self._first_extra.setdefault(f.id, (name, f))
+                self._extra_ids.setdefault(f.id, set()).add(name)
+                for ref in f.refs:
+                    self._extra_refs.setdefault(ref.id, []).append((name, f, ref.field))
         self._rows: dict[str, int | None] = {}
-        self._all: dict[str, Any] | None = None
+
+    def _alive(self, row: int) -> bool:
+        return self.base.file_of_row(row) not in self.dead
 
     def _base_row(self, rid: str) -> int | None:
         if not self.base.rows:
             return None
         if rid not in self._rows:
-            self._rows[rid] = next((row for row in self.base.rows_with(rid)
-                                    if self.base.file_of_row(row) not in self.dead), None)
+            self._rows[rid] = next((row for row in self.base.rows_with(rid) if self._alive(row)), None)
         return self._rows[rid]
 
-    def _first(self, rid: str) -> tuple[str, Any] | None:
-        """("extra", facts) or ("base", row) for the first record of `rid`, or None."""
+    def _first(self, rid: str) -> tuple[str, Facts] | int | None:
+        """The first record of `rid`: (file, facts) from the delta, or a row of the base, or None."""
         row = self._base_row(rid)
-        if rid in self.extra:
-            name, f = self.extra[rid]
+        if rid in self._first_extra:
+            name, f = self._first_extra[rid]
             b = self.base
-            if row is None or (name, f[3]) < (b.names[b.file_of_row(row)], b.r_index[row]):
-                return "extra", (name, f)
-        return ("base", row) if row is not None else None
+            if row is None or (name, f.index) < (b.names[b.file_of_row(row)], b.r_index[row]):
+                return name, f
+        return row
 
-    def __getitem__(self, rid: str) -> Any:
+    def __getitem__(self, rid: str) -> Target:
         found = self._first(rid) if isinstance(rid, str) else None
         if found is None:
             raise KeyError(rid)
-        if found[0] == "extra":
-            name, f = found[1]
-            return self._target(f[0], name, f[3], f[4])
-        row, b = found[1], self.base
-        return self._target(b.kind(row), b.names[b.file_of_row(row)], b.r_index[row], b.r_line[row])
+        if isinstance(found, tuple):
+            name, f = found
+            return Target(f.kind, name, f.index, f.line)
+        b = self.base
+        return Target(b.kind(found), b.names[b.file_of_row(found)], b.r_index[found], b.r_line[found])
 
     def __contains__(self, rid: object) -> bool:
         return isinstance(rid, str) and self._first(rid) is not None
 
-    def _every(self) -> dict[str, Any]:
-        """Every id and its first record: read in full, only for a "did you mean"."""
-        if self._all is None:
-            b, first = self.base, {}
-            for i in range(b.files):
-                if i not in self.dead:
-                    for row in range(b.starts[i], b.starts[i + 1]):
-                        first.setdefault(b.r_id[row], row)
-            self._rows.update(first)
-            self._all = {rid: self[rid] for rid in sorted(first.keys() | self.extra.keys())}
-        return self._all
+    def get(self, rid: str, default: Target | None = None) -> Target | None:
+        return self[rid] if rid in self else default
+
+    def claim(self, rid: str) -> Figure | None:
+        """The figure of the claim that is the first record of `rid`, or None."""
+        found = self._first(rid)
+        if found is None:
+            return None
+        if isinstance(found, tuple):
+            return found[1].claim
+        plain = self.base.claim(found)
+        return Figure._make(plain) if plain is not None else None
 
     def kinds(self) -> dict[str, str]:
         """Every id and the kind of its first record, without making a target for each."""
@@ -309,45 +334,47 @@ class Index(Mapping[str, Any]):
         out: dict[str, str] = {}
         for row, (rid, code) in enumerate(zip(b.r_id, b.r_kind)):
             if rid not in out and row not in dead_rows:
-                out[rid] = _CODE_KINDS.get(code, "?")
-        for rid, (_, f) in self.extra.items():
-            if rid not in out or self._first(rid)[0] == "extra":  # type: ignore[index]
-                out[rid] = f[0]
+                out[rid] = b.kinds[code]
+        for rid, (_, f) in self._first_extra.items():
+            if rid not in out or isinstance(self._first(rid), tuple):
+                out[rid] = f.kind
         return out
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._every())
+    def referrers(self, rid: str) -> list[Referrer]:
+        """Every record whose references name `rid`, and in which field."""
+        b = self.base
+        found = [Referrer(b.kind(row), b.r_id[row], b.names[b.file_of_row(row)], field)
+                 for row, field in b.referrers(rid) if self._alive(row)]
+        found += [Referrer(f.kind, f.id, name, field) for name, f, field in self._extra_refs.get(rid, ())]
+        return sorted(found, key=lambda r: r.file)
 
-    def __len__(self) -> int:
-        return len(self._every())
+    # What a change affects: asked by the checker, for the reaches the rules declare ----------------------------
 
-    def items(self) -> Any:
-        return self._every().items()
+    def files_with(self, ids: Iterable[str]) -> set[str]:
+        """The files that hold a record of any of `ids`."""
+        b, out = self.base, set()
+        for rid in ids:
+            out.update(b.names[b.file_of_row(row)] for row in b.rows_with(rid) if self._alive(row))
+            out.update(self._extra_ids.get(rid, ()))
+        return out
 
-    def claim(self, rid: str) -> Any:
-        found = self._first(rid)
-        if found is None:
-            return None
-        return found[1][1][8] if found[0] == "extra" else self.base.claim(found[1])
+    def naming(self, ids: Iterable[str], fields: Collection[str] | None = None) -> set[str]:
+        """The ids of the records whose references (in `fields`, or any) name any of `ids`."""
+        out: set[str] = set()
+        for rid in ids:
+            out.update(r.id for r in self.referrers(rid) if fields is None or r.field in fields)
+        return out
 
+    def files_naming(self, ids: Iterable[str]) -> set[str]:
+        """The files whose records refer to any of `ids`."""
+        return {r.file for rid in ids for r in self.referrers(rid)}
 
-class Claims(Mapping[str, Any]):
-    """The figures of the claims among the first records of every id."""
-
-    def __init__(self, index: Index) -> None:
-        self.index = index
-
-    def __getitem__(self, rid: str) -> Any:
-        claim = self.index.claim(rid) if isinstance(rid, str) else None
-        if claim is None:
-            raise KeyError(rid)
-        return claim
-
-    def __iter__(self) -> Iterator[str]:
-        return (rid for rid in self.index if self.index.claim(rid) is not None)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def __contains__(self, rid: object) -> bool:
-        return isinstance(rid, str) and self.index.claim(rid) is not None
+    def reaching(self, ids: Iterable[str], fields: Collection[str]) -> set[str]:
+        """`ids`, and the ids of every record that reaches one of them through `fields`, at any depth."""
+        reached, todo = set(ids), list(ids)
+        while todo:
+            for rid in self.naming([todo.pop()], fields):
+                if rid not in reached:
+                    reached.add(rid)
+                    todo.append(rid)
+        return reached

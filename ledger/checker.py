@@ -3,9 +3,9 @@ reuse the rest from the cache, and run the rules on the records whose findings m
 
 With or without the cache, on one core or two, the findings are the same. The cache keeps what
 reading each file gave (its findings, its records' facts) with the file's size, change time and
-sha256, and an index of every record; a file whose size or change time moved is hashed, and read
-again when its content changed. A record's rules run again when its file changed, when an id it
-refers to (or that it shares) changed, when ledger.yaml or an evidence file it names changed.
+sha256; a file whose size or change time moved is hashed, and read again when its content changed.
+Which records the rules run on again is worked out from what each rule declares it reads
+(`rules.Reach`): nothing here knows any rule.
 """
 
 from __future__ import annotations
@@ -13,22 +13,28 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import posixpath
 import time
 from array import array
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import cache as cache_store
-from .checkbase import Base, Claims, Index, build, pack
-from .collector import SETTLE_EVERY, collecting, settle
+from .checkbase import Base, Index, build, pack
+from .collector import collecting
 from .findings import Finding, sort_findings
 from .layout import CONFIG_NAME, PARALLEL_MIN_FILES
 from .listing import HeadStart, Listing, changed_at, folder_findings, scan
 from .reading import Refused, read_bytes, refusal
 
+if TYPE_CHECKING:
+    from .facts import Facts
+    from .rules import Rule
+
 Progress = Callable[[int, int], None]  # (files read, files to read)
+PlainFinding = tuple[Any, ...]  # (file, line, column, code, message, severity) and, for a rule's, the rule's name
 
 
 @dataclass
@@ -40,49 +46,47 @@ class CheckResult:
     files: int
 
 
-def _plain(f: Finding) -> tuple[str, int, int, str, str, str]:
-    return (f.file, f.line, f.column, f.code, f.message, f.severity)
+def _plain(f: Finding, rule: str | None = None) -> PlainFinding:
+    found = (f.file, f.line, f.column, f.code, f.message, f.severity)
+    return found if rule is None else (*found, rule)
 
 
-def _finding(t: Any) -> Finding:
+def _finding(t: PlainFinding) -> Finding:
     return Finding(t[0], t[1], t[2], t[3], t[4], t[5])
 
 
 # Reading files -----------------------------------------------------------------------------------------
 
-FileRead = tuple[str, int, list[Any], list[Any], bytes]  # sha256, documents, findings, facts, facts as marshal
+class FileRead(NamedTuple):
+    """What reading one file gave."""
+
+    sha: str  # of its bytes; "" when it could not be read
+    documents: int
+    findings: list[PlainFinding]  # of reading it: YAML, the models
+    facts: list[Facts]
+    blob: bytes  # the facts as the cache stores them (marshal of their plain form)
 
 
 def read_one(root: Path, name: str, documents: dict[tuple[str, int], Any] | None = None) -> FileRead:
     """Read and check one file; its YAML documents go into `documents` when given."""
-    from .facts import facts_of
+    from .facts import facts_of, plain
     from .load import read_file
 
     try:
         raw = read_bytes(os.path.join(root, name), root)
     except (OSError, Refused) as e:
-        problem = refusal(name, e)
-        return "", 0, [_plain(problem)], [], marshal.dumps([])
+        return FileRead("", 0, [_plain(refusal(name, e))], [], marshal.dumps([]))
     sha = hashlib.sha256(raw).hexdigest()
     try:
         entries, count, findings = read_file(raw, name)
     except Exception as e:  # noqa: BLE001 - one file's surprise must not stop the check of the others
         problem = Finding(name, 0, 0, "internal-error",
                           f"ledger could not read this file ({type(e).__name__}); please report it")
-        return sha, 0, [_plain(problem)], [], marshal.dumps([])
-    facts = [tuple(facts_of(e.record, e.file, e.doc.index, e.doc.line, e.doc.column)) for e in entries]
+        return FileRead(sha, 0, [_plain(problem)], [], marshal.dumps([]))
+    facts = [facts_of(e.record, e.file, e.doc.index, e.doc.line, e.doc.column) for e in entries]
     if documents is not None:
         documents.update(((e.file, e.doc.index), e.doc) for e in entries)
-    return sha, count, [_plain(f) for f in findings], facts, marshal.dumps(facts)
-
-
-def _read_chunk(root: str, names: list[str]) -> list[tuple[str, FileRead]]:
-    out = []
-    for count, name in enumerate(names, 1):
-        if count % 500 == 0:
-            settle()
-        out.append((name, read_one(Path(root), name)))
-    return out
+    return FileRead(sha, count, [_plain(f) for f in findings], facts, marshal.dumps([plain(f) for f in facts]))
 
 
 def _jobs(requested: int | None, files: int) -> int:
@@ -97,86 +101,57 @@ def _jobs(requested: int | None, files: int) -> int:
 def read_files(root: Path, names: list[str], jobs: int, progress: Progress | None,
                documents: dict[tuple[str, int], Any]) -> dict[str, FileRead]:
     """Read `names`, on `jobs` processes; the YAML documents read in this process go into `documents`."""
-    with collecting(True):  # in the processes forked here too
-        return _read_files(root, names, jobs, progress, documents)
+    from .load import read_many
 
+    def here(name: str) -> FileRead:
+        return read_one(root, name, documents)
 
-def _read_files(root: Path, names: list[str], jobs: int, progress: Progress | None,
-                documents: dict[tuple[str, int], Any]) -> dict[str, FileRead]:
-    results: dict[str, FileRead] = {}
-    total = len(names)
-    if jobs <= 1 or total < 2:
-        for i, name in enumerate(names, 1):
-            results[name] = read_one(root, name, documents)
-            if i % SETTLE_EVERY == 0:
-                settle()
-            if progress and i % 200 == 0:
-                progress(i, total)
-        return results
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    size = max(50, total // (jobs * 16))
-    chunks = [names[i:i + size] for i in range(0, total, size)]
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    done = 0
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
-        futures = {pool.submit(_read_chunk, str(root), chunk): len(chunk) for chunk in chunks}
-        for future in as_completed(futures):
-            results.update(future.result())
-            settle()
-            done += futures[future]
-            if progress:
-                progress(done, total)
-    return results
+    return read_many(root, names, jobs, read_one, here, progress)
 
 
 # The state kept between runs ---------------------------------------------------------------------------
 #
 # The base (ledger/checkbase.py) holds every file as it was when it was written, in columns that are
 # searched without being loaded into objects; the delta holds the files read or gone since. When the
-# delta grows, a new base is written.
+# delta grows, or a name leaves the ledger, a new base is written.
 
 # a new base is written once the delta holds more files than REBUILD_MIN_FILES, and than 1/REBUILD_SHARE of all
 REBUILD_MIN_FILES = 200
 REBUILD_SHARE = 50
 
 
-def _deps(facts: list[Any]) -> list[str]:
-    """The ids a file's records refer to: references and the parts of totals."""
-    deps: set[str] = set()
-    for f in facts:
-        deps.update(ref for _, ref, _ in f[6])
-        if f[8] is not None:
-            deps.update(f[8][3])
-    return sorted(deps)
+class DeltaEntry(NamedTuple):
+    """A file read since the base was written (a gone file is None in the delta)."""
 
+    size: int
+    mtime: int
+    sha: str
+    documents: int
+    blob: bytes
+    parsed: list[PlainFinding]
 
-def _evidence(facts: list[Any]) -> list[str]:
-    return [path for f in facts for _, path, _ in f[9]]
-
-
-def _empty_base() -> Base:
-    return Base(pack(build([])))
-
-
-# The check ---------------------------------------------------------------------------------------------
 
 class _StaleCache(Exception):
     """A part of the cache that should be there is not: the check starts again without it."""
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
+def evidence_key(path: str) -> str | None:
+    """An evidence file as the cache names it: the path as written, normalised but not resolved (a link may be
+    pointed elsewhere without the path changing: its target's stat tells), or None when it leaves the ledger."""
+    clean = posixpath.normpath(path.replace("\\", "/"))
+    if clean.startswith(("/", "../")) or clean == ".." or "\0" in clean:
         return None
-    return st.st_size, changed_at(st)
+    return clean
 
 
-def _evidence_stat(root: Path, key: str) -> tuple[int, int]:
-    """Size and mtime of an evidence file, (-1, -1) when it is not there: its absence is a state too."""
-    return _stat(root / key) or (-1, -1)
+def _evidence_stat(root: Path, key: str) -> tuple[int, int, int, int]:
+    """Size, change time, device and inode of an evidence file, through any link, (-1, -1, 0, 0) when it is not
+    there: a link pointed at another file changes the inode even when size and times agree."""
+    try:
+        st = os.stat(root / key)
+    except (OSError, ValueError):
+        return -1, -1, 0, 0
+    return st.st_size, changed_at(st), st.st_dev, st.st_ino
 
 
 def _sha(path: Path, root: Path) -> str:
@@ -206,6 +181,62 @@ def _config_key(root: Path) -> Any:
         return None
 
 
+class _Prior:
+    """The last run, as the cache keeps it, and what this run sees of the files outside records/."""
+
+    def __init__(self, root: Path, use_cache: bool) -> None:
+        self.root = root
+        self.fingerprint = cache_store.fingerprint()
+        self.state = cache_store.load(root, self.fingerprint) if use_cache else None
+        self.racy = (self.state["written"] if self.state else 0) - cache_store.RACY_NS  # an mtime from here on
+        self.config_key = _config_key(root)  # may hide a second change within one tick of the clock
+        self.schemas = _schemas_signature(root)
+        self.named = cache_store.load_names(root, self.state) if self.state else None
+        self.last = cache_store.load_listing(root, self.state) if self.state else None
+        self.base_read: Any = None
+
+    def others_same(self) -> bool:
+        """True when nothing but records/ may have changed: ledger.yaml, the evidence, schemas/, and no file whose
+        reading failed (what made it fail may have changed without any stat showing it)."""
+        state = self.state
+        return state is not None and state.get("config") == self.config_key and all(
+            _evidence_stat(self.root, key) == tuple(known[:4]) and known[1] < self.racy
+            for key, known in state["evidence"].items()) \
+            and state.get("schemas") == self.schemas and not state.get("retry")
+
+    def scan(self, jobs: int | None, others_same: bool) -> Listing:
+        """The record files; when a file changed, the checking modules load on this process meanwhile."""
+        def head_start() -> None:
+            _import_checking()
+            self.base_read = cache_store.load_base(self.root, self.state)  # type: ignore[arg-type]
+
+        head = HeadStart(head_start, tuple(self.last) if self.last else None, self.racy, not others_same) \
+            if self.state else None
+        named = self.named
+        last = Listing(named[1], array("q"), array("q"), named[2], _names_digest=named[0]) if named else None
+        # the scan itself judges whether two processes pay
+        return scan(self.root, _jobs(jobs, PARALLEL_MIN_FILES), last, self.racy, head)
+
+    def base(self) -> Base | None:
+        """The base that goes with the state, or None."""
+        if self.state is None:
+            return None
+        try:
+            return Base(self.base_read if self.base_read is not None else cache_store.load_base(self.root, self.state))
+        except ValueError:
+            return None
+
+    def forget(self) -> None:
+        """Take nothing from the cache: a part of it is missing."""
+        self.state = self.named = self.last = None
+
+
+def _empty_base() -> Base:
+    return Base(pack(build([])))
+
+
+# The check ---------------------------------------------------------------------------------------------
+
 def check(root: Path, use_cache: bool = True, jobs: int | None = None,
           progress: Progress | None = None) -> CheckResult:
     """Check the ledger at `root`: every finding, in file order."""
@@ -215,47 +246,21 @@ def check(root: Path, use_cache: bool = True, jobs: int | None = None,
 
 def _check(root: Path, use_cache: bool, jobs: int | None, progress: Progress | None) -> CheckResult:
     started = time.time_ns()  # files changed after this are seen by the next run
-    fingerprint = cache_store.fingerprint()
-    state = cache_store.load(root, fingerprint) if use_cache else None
-    written = state["written"] if state else 0
-    trusted_before = written - cache_store.RACY_NS
-    config_key = _config_key(root)
-    schemas_signature = _schemas_signature(root)
-    others_same = state is not None and state.get("config") == config_key and all(
-        _evidence_stat(root, key) == (size, mtime) and mtime < trusted_before
-        for key, (size, mtime, _) in state["evidence"].items()) \
-        and state.get("schemas", (None,))[0] == schemas_signature \
-        and not any(t[3] == "unreadable-file" for t in state["result"])  # permissions change no stat
-    named = cache_store.load_names(root, state) if state else None
-    last = cache_store.load_listing(root, state) if state else None
-    ready: dict[str, Any] = {}
-
-    def head_start() -> None:  # what a check of changed files needs, begun while the other process stats
-        _import_checking()
-        ready["base"] = cache_store.load_base(root, state)  # type: ignore[arg-type]
-
-    head = HeadStart(head_start, tuple(last) if last else None, trusted_before, not others_same) if state else None
-    listing = scan(root, _jobs(jobs, PARALLEL_MIN_FILES),  # the scan itself judges whether two processes pay
-                   Listing(named[1], array("q"), array("q"), named[2], _names_digest=named[0]) if named else None,
-                   trusted_before, head)
-    digest = listing.digest()
-    newest = max(listing.mtimes, default=0)
-    if others_same and state.get("digest") == digest and newest < trusted_before:  # type: ignore[union-attr]
-        return CheckResult([_finding(t) for t in state["result"]], state["records"], len(listing))  # type: ignore
-    base = None
-    if state is not None:
-        try:
-            base = Base(ready["base"] if "base" in ready else cache_store.load_base(root, state))
-        except ValueError:
-            base = None
+    prior = _Prior(root, use_cache)
+    others_same = prior.others_same()
+    listing = prior.scan(jobs, others_same)
+    state = prior.state
+    if state is not None and others_same and state.get("digest") == listing.digest() \
+            and max(listing.mtimes, default=0) < prior.racy:
+        return CheckResult([_finding(t) for t in state["result"]], state["records"], len(listing))
+    base = prior.base()
     if base is None:
-        state, base, named, last = None, _empty_base(), None, None
+        prior.forget()
     try:
-        return _check_changes(root, listing, base, state, config_key, schemas_signature, digest, use_cache, jobs,
-                              progress, fingerprint, started, named, last)
+        return _Run(root, listing, prior, base or _empty_base(), use_cache, jobs, progress, started).check()
     except _StaleCache:
-        return _check_changes(root, listing, _empty_base(), None, config_key, schemas_signature, digest,
-                              use_cache, jobs, progress, fingerprint, started, None, None)
+        prior.forget()
+        return _Run(root, listing, prior, _empty_base(), use_cache, jobs, progress, started).check()
 
 
 def _import_checking() -> None:
@@ -269,249 +274,392 @@ def _import_checking() -> None:
     fast_parse(b"{}", "")
 
 
-def _check_changes(root: Path, listing: Listing, base: Base,
-                   state: dict[str, Any] | None, config_key: Any, schemas_signature: Any, digest: bytes,
-                   use_cache: bool, jobs: int | None, progress: Progress | None, fingerprint: str,
-                   started: int, named: Any, last: Any) -> CheckResult:
-    from .checks import LEDGER_RULES, RECORD_RULES, Context, evidence_key, run_rules
-    from .facts import from_plain
-    from .load import read_config
+@dataclass
+class _Changes:
+    """What changed in the records since the last run."""
 
-    written = state["written"] if state else 0
-    delta: dict[str, Any] = dict(state["delta"]) if state else {}
-    delta_rules: dict[str, Any] = dict(state["delta_rules"]) if state else {}
-    number = base.number
+    read: list[str]  # files read again: their content changed, or they are new
+    gone: list[str]  # files no longer there
+    ids: set[str] = field(default_factory=set)  # ids of the records of those files, as they were and as they are
+    named: set[str] = field(default_factory=set)  # ids that those records name, as they were and as they are
+    id_set: bool = False  # some file's ids or kinds changed: an id appeared, left, or changed kind
 
-    racy = written - cache_store.RACY_NS  # a change time from here on may hide a second change
-    stats: dict[str, tuple[int, int]] = {}  # of the files that may have changed
-    positions = None
-    if last is not None and last[0] == listing.names_digest():
-        positions = listing.differences(Listing([], array("q", last[1]), array("q", last[2])), racy)
-    if positions is not None:  # the same files as last time: only those whose stat changed are suspects
-        for i in positions:
-            stats[listing.names[i]] = (listing.sizes[i], listing.mtimes[i])
-        gone: list[str] = []
-    else:  # what the last run saw of every file: the base, with the delta laid over it
-        seen: dict[str, tuple[int, int]] = dict(zip(base.names, zip(base.sizes, base.mtimes)))
-        for name, entry in delta.items():
-            if entry is None:
-                seen.pop(name, None)
+
+class _Run:
+    """One check that goes beyond the cache's last result: what changed is read, the rules run where their
+    reach says a change may show, and the new state is saved."""
+
+    def __init__(self, root: Path, listing: Listing, prior: _Prior, base: Base, use_cache: bool,
+                 jobs: int | None, progress: Progress | None, started: int) -> None:
+        state = prior.state
+        self.root, self.listing, self.prior, self.base = root, listing, prior, base
+        self.use_cache, self.jobs, self.progress, self.started = use_cache, jobs, progress, started
+        self.delta: dict[str, DeltaEntry | None] = {
+            name: DeltaEntry._make(entry) if entry is not None else None
+            for name, entry in (state["delta"] if state else {}).items()}
+        self.delta_rules: dict[str, list[PlainFinding]] = dict(state["delta_rules"]) if state else {}
+        self.stored = _Stored(root, base)
+        self.documents: dict[tuple[str, int], Any] = {}
+
+    def check(self) -> CheckResult:
+        from .load import read_config
+        from .rules import registered
+
+        record_rules, ledger_rules = registered()
+        try:
+            stats, gone = self._suspects()
+            to_read, touched = self._sort(stats)
+            fresh = read_files(self.root, to_read, _jobs(self.jobs, len(to_read)), self.progress, self.documents)
+            changes = self._changes(to_read, gone, fresh)
+            self._update_delta(stats, gone, touched, fresh)
+            extra = self._extra(fresh)
+            index = Index(self.base, self.dead, extra)
+            config, config_doc, findings = read_config(self.root)
+            evidence = _EvidenceUse(self.root, self.base, self.dead, extra, self.prior)
+            affected = self._affected(record_rules, changes, index, evidence, extra)
+            ledger_found = self._run_ledger_rules(ledger_rules, config, config_doc, index)
+            failed = self._run_record_rules(record_rules, affected, extra, config, config_doc, index, evidence)
+            found = sort_findings(findings + folder_findings(self.listing) + self._findings() + ledger_found + failed)
+            self._save(found, evidence, extra)
+            return CheckResult(found, self._records(extra), len(self.listing))
+        finally:
+            self.stored.close()
+
+    @property
+    def dead(self) -> set[int]:
+        """The base's files that the delta replaces or removes."""
+        return {i for i in map(self.base.number, self.delta) if i is not None}
+
+    def _suspects(self) -> tuple[dict[str, tuple[int, int]], list[str]]:
+        """The files whose stat changed since the last run (or is too recent to trust), and the files gone."""
+        listing, last, racy = self.listing, self.prior.last, self.prior.racy
+        if last is not None and last[0] == listing.names_digest():  # the same files: only changed stats count
+            positions = listing.differences(Listing([], array("q", last[1]), array("q", last[2])), racy) or []
+            stats = {listing.names[i]: (listing.sizes[i], listing.mtimes[i]) for i in positions}
+            gone: list[str] = []
+        else:  # what the last run saw of every file: the base, with the delta laid over it
+            b = self.base
+            seen = dict(zip(b.names, zip(b.sizes, b.mtimes)))
+            for name, entry in self.delta.items():
+                if entry is None:
+                    seen.pop(name, None)
+                else:
+                    seen[name] = (entry.size, entry.mtime)
+            stats = {name: (size, mtime) for name, size, mtime in zip(listing.names, listing.sizes, listing.mtimes)
+                     if mtime >= racy or seen.get(name) != (size, mtime)}
+            gone = sorted(seen.keys() - set(listing.names))
+        for name in self._retry():  # reading them failed: what made it fail may have changed without a stat
+            i = listing.names.index(name) if name in listing.names else None
+            if i is not None:
+                stats[name] = (listing.sizes[i], listing.mtimes[i])
+        return stats, gone
+
+    def _retry(self) -> list[str]:
+        state = self.prior.state
+        return list(state.get("retry", ())) if state else []
+
+    def _seen_sha(self, name: str) -> str | None:
+        if name in self.delta:
+            entry = self.delta[name]
+            return entry.sha if entry is not None else None
+        i = self.base.number(name)
+        return self.base.sha(i) if i is not None else None
+
+    def _sort(self, stats: dict[str, tuple[int, int]]) -> tuple[list[str], dict[str, tuple[int, int]]]:
+        """Of the suspects, the files to read (their content changed) and those only touched (same content)."""
+        to_read, touched = [], {}
+        for name in sorted(stats):
+            sha = self._seen_sha(name)
+            if sha:
+                try:
+                    if _sha(self.root / name, self.root) == sha:
+                        touched[name] = stats[name]
+                        continue
+                except (OSError, Refused):
+                    pass
+            to_read.append(name)
+        return to_read, touched
+
+    def _facts_of(self, name: str) -> list[Facts]:
+        """The facts of a file as the last run saw it: from the delta, or the base's blobs."""
+        from .facts import from_plain
+
+        entry = self.delta.get(name)
+        if entry is not None:
+            return [from_plain(t) for t in marshal.loads(entry.blob)]
+        if name in self.delta:
+            return []
+        i = self.base.number(name)
+        return [from_plain(t) for t in self.stored.facts(i)] if i is not None else []
+
+    def _changes(self, to_read: list[str], gone: list[str], fresh: dict[str, FileRead]) -> _Changes:
+        """The ids touched by the files read or gone, as they were and as they are."""
+        changes = _Changes(to_read, gone)
+        for name in [*to_read, *gone]:
+            was = self._facts_of(name)
+            now = fresh[name].facts if name in fresh else []
+            for f in [*was, *now]:
+                changes.ids.add(f.id)
+                changes.named.update(ref.id for ref in f.refs)
+            changes.id_set = changes.id_set or [(f.id, f.kind) for f in was] != [(f.id, f.kind) for f in now]
+        return changes
+
+    def _update_delta(self, stats: dict[str, tuple[int, int]], gone: list[str],
+                      touched: dict[str, tuple[int, int]], fresh: dict[str, FileRead]) -> None:
+        number, delta = self.base.number, self.delta
+        for name in gone:
+            if number(name) is not None:
+                delta[name] = None
             else:
-                seen[name] = (entry[0], entry[1])
-        for name, size, mtime in zip(listing.names, listing.sizes, listing.mtimes):
-            if mtime >= racy or seen.get(name) != (size, mtime):
-                stats[name] = (size, mtime)
-        gone = sorted(seen.keys() - set(listing.names))
-    # a file that could not be read may be readable now (permissions change no size nor mtime)
-    unreadable = {name for name, found in base.parse_findings.items()
-                  if name not in delta and any(t[3] == "unreadable-file" for t in found)}
-    unreadable |= {name for name, entry in delta.items()
-                   if entry is not None and any(t[3] == "unreadable-file" for t in entry[5])}
-    if unreadable:
-        for name, size, mtime in zip(listing.names, listing.sizes, listing.mtimes):
-            if name in unreadable:
-                stats[name] = (size, mtime)
+                delta.pop(name, None)
+            self.delta_rules.pop(name, None)
+        for name, (size, mtime) in touched.items():
+            # a file of the delta keeps its new stat; one of the base is left as it is, and hashed again by a run
+            # that compares stats with the base's (the next ones compare them with this run's listing)
+            entry = delta.get(name)
+            if entry is not None:
+                delta[name] = entry._replace(size=size, mtime=mtime)
+        for name, read in fresh.items():
+            delta[name] = DeltaEntry(*stats[name], read.sha, read.documents, read.blob, read.findings)
 
-    def seen_sha(name: str) -> str | None:
-        if name in delta:
-            return delta[name][2] if delta[name] is not None else None
-        i = number(name)
-        return base.sha(i) if i is not None else None
+    def _extra(self, fresh: dict[str, FileRead]) -> dict[str, list[Facts]]:
+        """The facts of every file of the delta."""
+        return {name: (fresh[name].facts if name in fresh else self._facts_of(name))
+                for name, entry in self.delta.items() if entry is not None}
 
-    to_read: list[str] = []
-    touched: dict[str, Any] = {}  # same content, new stat
-    for name in sorted(stats):
-        sha = seen_sha(name)
-        if sha is not None:
-            try:
-                if _sha(root / name, root) == sha:
-                    touched[name] = stats[name]
-                    continue
-            except (OSError, Refused):
-                pass
-        to_read.append(name)
+    def _current(self, extra: dict[str, list[Facts]]) -> set[str]:
+        """Every record file there is now."""
+        b, dead = self.base, self.dead
+        return set(extra) | {b.names[i] for i in range(b.files) if i not in dead}
 
-    documents: dict[tuple[str, int], Any] = {}
-    fresh = read_files(root, to_read, _jobs(jobs, len(to_read)), progress, documents)
+    def _affected(self, rules: list[Rule], changes: _Changes, index: Index, evidence: _EvidenceUse,
+                  extra: dict[str, list[Facts]]) -> set[str]:
+        """The files whose records the rules must check again: those read, and those that the rules' reaches
+        (`rules.Reach`) say a change may show in."""
+        from .rules import reach_of
 
-    def delta_facts(name: str) -> list[Any]:
-        entry = delta.get(name)
-        return [] if entry is None else marshal.loads(entry[4])
+        reach = reach_of(rules)
+        current = self._current(extra)
+        if reach.everything or (reach.config and self.prior.state is not None
+                                and self.prior.state.get("config") != self.prior.config_key) \
+                or self.prior.state is None:
+            return current
+        affected = set(changes.read)
+        if reach.targets:
+            affected |= index.files_naming(changes.ids)
+        if reach.through:
+            affected |= index.files_with(index.reaching(changes.ids, reach.through))
+        if reach.same_id:
+            affected |= index.files_with(changes.ids)
+        if reach.referrers:
+            affected |= index.files_with(changes.named)
+        if reach.every_id and changes.id_set:
+            hinting = {rule.name for rule in rules if rule.reach.every_id}
+            affected |= {name for name, found in self._rule_findings() if any(t[6] in hinting for t in found)}
+        if reach.files:
+            affected |= evidence.changed()
+        return affected & current
 
-    stored = _Stored(root, base)
+    def _rule_findings(self) -> Iterable[tuple[str, list[PlainFinding]]]:
+        """Every file's stored rule findings: the delta's over the base's."""
+        b, delta_rules, delta = self.base, self.delta_rules, self.delta
+        names = {name for name in b.rule_findings if name not in delta_rules and delta.get(name, 0) is not None}
+        names.update(name for name, found in delta_rules.items() if found)
+        for name in sorted(names):
+            yield name, delta_rules[name] if name in delta_rules else b.rule_findings.get(name, [])
 
-    # the ids whose records changed in this run, as they were and as they are; and whether any file's ids
-    # and kinds changed, not only what its records say
-    changed_ids: set[str] = set()
-    ids_changed = False
-    for name in [*to_read, *gone]:
-        if name in delta:
-            was = [(f[1], f[0]) for f in delta_facts(name)]
-        elif number(name) is not None:
-            i = number(name)
-            was = [(base.r_id[row], base.kind(row)) for row in range(base.starts[i], base.starts[i + 1])]  # type: ignore
-        else:
-            was = []
-        now = [(f[1], f[0]) for f in fresh[name][3]] if name in fresh else []
-        changed_ids.update(rid for rid, _ in [*was, *now])
-        ids_changed = ids_changed or was != now
+    def _parse_findings(self) -> Iterable[PlainFinding]:
+        """Every file's findings of reading it: the delta's over the base's."""
+        b, delta = self.base, self.delta
+        for name, found in b.parse_findings.items():
+            if name not in delta:
+                yield from found
+        for entry in delta.values():
+            if entry is not None:
+                yield from entry.parsed
 
-    # the new delta
-    for name in gone:
-        if number(name) is not None:
-            delta[name] = None
-        else:
-            delta.pop(name, None)
-        delta_rules.pop(name, None)
-    for name in [n for n, entry in delta.items() if entry is None and number(n) is None]:
-        del delta[name]
-    for name, (size, mtime) in touched.items():
-        # a file of the delta keeps its new stat; one of the base is left as it is, and hashed again by a run
-        # that compares stats with the base's (the next ones compare them with this run's listing)
-        if name in delta:
-            delta[name] = (size, mtime, *delta[name][2:])
-    for name, (sha, count, parsed, facts, blob) in fresh.items():
-        delta[name] = (*stats[name], sha, count, blob, parsed)
+    def _context(self, facts: list[Facts], config: Any, config_doc: Any, index: Index,
+                 extra: dict[str, list[Facts]], sha256: Callable[[Path, str], str] | None = None) -> Any:
+        from .rules import Context
 
-    dead = {i for i in map(number, delta) if i is not None}
-    extra = {name: (fresh[name][3] if name in fresh else delta_facts(name))
-             for name, entry in delta.items() if entry is not None}
-    index = Index(base, dead, extra)
+        return Context(self.root, facts, config, config_doc, self.documents, sha256=sha256, index=index,
+                       every_record=lambda: [f for name in sorted(self._current(extra))
+                                             for f in (extra[name] if name in extra else self._facts_of(name))])
 
-    config, config_doc, findings = read_config(root)
-    findings += folder_findings(listing)
-    config_same = state is not None and state.get("config") == config_key
+    def _run_ledger_rules(self, rules: list[Rule], config: Any, config_doc: Any, index: Index) -> list[Finding]:
+        """The rules about the ledger as a whole: each run again when what it reads changed (ledger.yaml,
+        schemas/), or every time when it reads everything."""
+        from .rules import run_rule
 
-    # every evidence file the records name, stat taken once: what this run saw is what the next one compares
-    uses = [(base.names[i], evidence_key(root, path)) for k, path in enumerate(base.e_path)
-            if (i := base.file_of_evidence(k)) not in dead]
-    uses += [(name, evidence_key(root, path)) for name, facts in extra.items() for path in _evidence(facts)]
-    ev_stats = {key: _evidence_stat(root, key) for _, key in uses if key}
+        state = self.prior.state
+        cached = state.get("ledger", {}) if state else {}
+        ctx = self._context([], config, config_doc, index, {})
+        self.ledger_results: dict[str, tuple[Any, list[PlainFinding]]] = {}
+        out = []
+        for rule in rules:
+            signature = self._signature(rule)
+            known = cached.get(rule.name)
+            if signature is not None and known is not None and known[0] == signature:
+                found = [_finding(t) for t in known[1]]
+            else:
+                found = run_rule(ctx, rule)
+                if any(f.code == "internal-error" for f in found):
+                    self._failed()
+            self.ledger_results[rule.name] = (signature, [_plain(f) for f in found])
+            out += found
+        return out
 
-    # which files must have their rules run again
-    affected: set[str] = set(fresh)
-    if not config_same:
-        affected.update(listing.names)
-    else:
-        grown = _sum_closure(changed_ids, base, extra)
-        for rid in grown:
-            affected.update(base.names[i] for i in base.files_naming(rid))
-        for rid in changed_ids:
-            affected.update(base.names[base.file_of_row(row)] for row in base.rows_with(rid))
-        for name, facts in extra.items():
-            if any(f[1] in changed_ids for f in facts) or any(dep in grown for dep in _deps(facts)):
-                affected.add(name)
-        if ids_changed:  # a new id, or one gone, may change the "did you mean" of any unknown reference
-            for name in _rule_findings_view(base, delta_rules, delta):
-                found = delta_rules[name] if name in delta_rules else base.rule_findings.get(name, [])
-                if any(t[3] == "unknown-ref" for t in found):
-                    affected.add(name)
-        old_evidence = state["evidence"] if state else {}
-        for name, key in uses:
-            old = old_evidence.get(key) if key else None
-            if old is None or ev_stats.get(key) != (old[0], old[1]) or old[1] >= racy:
-                affected.add(name)
-    # gone files have no rules to run: only files that are there now
-    affected = {name for name in affected if name in extra or (name not in delta and number(name) is not None)}
+    def _signature(self, rule: Rule) -> Any:
+        """What a rule about the ledger read, to know when it must run again; None: on every check."""
+        reach = rule.reach
+        if reach.everything or not (reach.config or reach.schemas):
+            return None
+        return (self.prior.config_key if reach.config else None, self.prior.schemas if reach.schemas else None)
 
-    facts_to_check = []
-    for name in sorted(affected):
-        plain = extra[name] if name in extra else stored.facts(number(name))  # type: ignore[arg-type]
-        facts_to_check.extend(from_plain(t) for t in plain)
+    def _failed(self) -> None:
+        """A rule failed (a bug): it lost the findings it had yet to make, which no cache can know. Such a run is
+        a full one, and leaves no cache behind."""
+        if self.prior.state is not None:
+            raise _StaleCache
+        self.use_cache = False
+        cache_store.forget(self.root)
 
-    evidence_cache: dict[str, Any] = dict(state["evidence"]) if state else {}
-    hashed: dict[str, str] = {}
+    def _run_record_rules(self, rules: list[Rule], affected: set[str], extra: dict[str, list[Facts]], config: Any,
+                          config_doc: Any, index: Index, evidence: _EvidenceUse) -> list[Finding]:
+        """Run the rules about records on the records of the `affected` files, and keep their findings by file;
+        return the failures of rules, which are about no file."""
+        from .rules import run_rule
 
-    def sha256(path: Path) -> str:
-        key = path.relative_to(root.resolve()).as_posix()
-        old = evidence_cache.get(key)
-        if old is not None and old[2] and ev_stats.get(key) == (old[0], old[1]) and old[1] < racy:
-            return str(old[2])
-        from .checks import sha256_of
+        facts = [f for name in sorted(affected)
+                 for f in (extra[name] if name in extra else self._facts_of(name))]
+        ctx = self._context(facts, config, config_doc, index, extra, evidence.sha256)
+        new: dict[str, list[PlainFinding]] = {name: [] for name in affected}
+        failed = []
+        for rule in rules:
+            for f in run_rule(ctx, rule):
+                if f.file in new:
+                    new[f.file].append(_plain(f, rule.name))
+                else:  # the rule failed
+                    self._failed()
+                    failed.append(f)
+        self.delta_rules.update(new)
+        return failed
 
-        hashed[key] = sha256_of(path)
-        return hashed[key]
+    def _findings(self) -> list[Finding]:
+        """Every file's findings: of reading it, then of the rules."""
+        out = [_finding(t) for t in self._parse_findings()]
+        out += [_finding(t) for _, found in self._rule_findings() for t in found]
+        return out
 
-    ctx = Context(root, facts_to_check, config, config_doc, documents, sha256=sha256,
-                  index=(index, Claims(index)))
-    old_schemas = state.get("schemas") if state else None
-    if old_schemas is not None and old_schemas[0] == schemas_signature:
-        cached_drift = [_finding(t) for t in old_schemas[1]]
-        ctx.schema_drift = lambda: cached_drift  # type: ignore[method-assign]
-    new_rules: dict[str, list[Any]] = {name: [] for name in affected}
-    ledger_findings = run_rules(ctx, LEDGER_RULES)
-    for f in run_rules(ctx, RECORD_RULES):
-        if f.file in new_rules:
-            new_rules[f.file].append(_plain(f))
-        else:  # a rule that failed: about the ledger as a whole
-            ledger_findings.append(f)
-    delta_rules.update(new_rules)
-    # A rule that fails (a bug) loses the findings it had yet to make, which no cache can know: such a run
-    # is a full one, and leaves no cache behind.
-    rule_failed = any(f.code == "internal-error" and f.file == CONFIG_NAME for f in ledger_findings)
-    if rule_failed and state is not None:
-        stored.close()
-        raise _StaleCache
+    def _records(self, extra: dict[str, list[Facts]]) -> int:
+        b = self.base
+        return b.rows - sum(b.starts[i + 1] - b.starts[i] for i in self.dead) + sum(map(len, extra.values()))
 
-    # every finding: parse findings and rule findings of every file, then ledger.yaml's
-    for name in _parse_findings_view(base, delta):
-        entry = delta.get(name)
-        found = entry[5] if entry is not None and name in delta else base.parse_findings.get(name, [])
-        findings.extend(_finding(t) for t in found)
-    for name in _rule_findings_view(base, delta_rules, delta):
-        found = delta_rules[name] if name in delta_rules else base.rule_findings.get(name, [])
-        findings.extend(_finding(t) for t in found)
-    findings = sort_findings(findings + ledger_findings)
-    records = base.rows - sum(base.starts[i + 1] - base.starts[i] for i in dead) + sum(map(len, extra.values()))
-
-    if rule_failed:
-        cache_store.forget(root)
-    elif use_cache:
-        scanned = [listing.names_digest(), listing.sizes.tobytes(), listing.mtimes.tobytes()]
+    def _save(self, findings: list[Finding], evidence: _EvidenceUse, extra: dict[str, list[Facts]]) -> None:
+        if not self.use_cache:
+            return
+        listing, prior = self.listing, self.prior
+        named = prior.named
         names_same = named is not None and named[0] == listing.names_digest() and named[2] == listing.folders
+        state = {
+            "fingerprint": prior.fingerprint, "digest": listing.digest(), "config": prior.config_key,
+            "evidence": evidence.state(), "schemas": prior.schemas, "ledger": self.ledger_results,
+            "result": [_plain(f) for f in findings], "records": self._records(extra), "written": self.started,
+            "names": prior.state.get("names") if prior.state and names_same else None,
+            "retry": sorted({t[0] for t in self._parse_findings() if t[3] == "unreadable-file"}),
+        }
+        scanned = [listing.names_digest(), listing.sizes.tobytes(), listing.mtimes.tobytes()]
         names = None if names_same else cache_store.names_payload(listing.names_digest(), listing.names,
                                                                    listing.folders)
-        evidence: dict[str, Any] = {}
-        for key, stat in ev_stats.items():
-            old = evidence_cache.get(key)
-            known = hashed.get(key) or (old[2] if old is not None and (old[0], old[1]) == stat else "")
-            evidence[key] = (*stat, known)
-        new_state = {
-            "fingerprint": fingerprint, "digest": digest, "config": config_key, "evidence": evidence,
-            "schemas": (schemas_signature, [_plain(f) for f in ledger_findings if f.code == "schema-stale"]),
-            "result": [_plain(f) for f in findings], "records": records,
-            "written": started, "names": state.get("names") if state and names_same else None,
-        }
-        # a name that left the ledger (a file's, or an evidence file's: either may be a real name) leaves the
-        # cache too: the base, which still holds it, is written anew
-        named_now = {path for _, path in uses}
-        forget = any(entry is None for entry in delta.values()) or any(
-            evidence_key(root, path) not in named_now for k, path in enumerate(base.e_path)
-            if base.file_of_evidence(k) in dead)
-        if forget or len(delta) > max(REBUILD_MIN_FILES, len(listing) // REBUILD_SHARE):
-            files = []
-            for name, size, mtime in listing.sorted():
-                ruled = delta_rules[name] if name in delta_rules else base.rule_findings.get(name, [])
-                if name in delta:
-                    sha, count, blob, parsed = delta[name][2], delta[name][3], delta[name][4], delta[name][5]
-                    files.append((name, size, mtime, sha, count, blob, extra[name], parsed, ruled))
-                else:
-                    i = number(name)
-                    blob = stored.blob(i)  # type: ignore[arg-type]
-                    files.append((name, size, mtime, base.sha(i), base.docs[i], blob,  # type: ignore[arg-type]
-                                  marshal.loads(blob), base.parse_findings.get(name, []), ruled))
-            stored.close()  # before blobs.bin is replaced: a file still mapped cannot be, on Windows
-            blobs = b"".join(entry[5] for entry in files)
-            cache_store.save(root, {**new_state, "delta": {}, "delta_rules": {}}, pack(build(files)), blobs,
-                             listing=scanned, names=names)
-        elif state is not None:
-            cache_store.save(root, {**new_state, "base": state["base"], "delta": delta, "delta_rules": delta_rules},
-                             listing=scanned, names=names)
+        if self._rebuild(evidence):
+            base, blobs = self._new_base(extra)
+            cache_store.save(self.root, {**state, "delta": {}, "delta_rules": {}}, base, blobs, scanned, names)
         else:
-            cache_store.save(root, {**new_state, "delta": delta, "delta_rules": delta_rules},
-                             pack(build([])), b"", listing=scanned, names=names)
-    stored.close()
-    return CheckResult(findings, records, len(listing))
+            delta = {name: tuple(entry) if entry is not None else None for name, entry in self.delta.items()}
+            extra_state = {"base": prior.state["base"]} if prior.state is not None else {}
+            cache_store.save(self.root, {**state, **extra_state, "delta": delta, "delta_rules": self.delta_rules},
+                             None if prior.state is not None else pack(build([])),
+                             None if prior.state is not None else b"", scanned, names)
+
+    def _rebuild(self, evidence: _EvidenceUse) -> bool:
+        """Whether to write a new base: the delta grew, or a name (a file's, an evidence file's: either may be a
+        real name) left the ledger and must leave the cache too."""
+        grown = len(self.delta) > max(REBUILD_MIN_FILES, len(self.listing) // REBUILD_SHARE)
+        return grown or any(entry is None for entry in self.delta.values()) or evidence.dropped()
+
+    def _new_base(self, extra: dict[str, list[Facts]]) -> tuple[dict[str, Any], bytes]:
+        """Every file, from the delta or the old base, as a new base and its blobs."""
+        from .facts import plain
+
+        files = []
+        b, delta = self.base, self.delta
+        for name, size, mtime in self.listing.sorted():
+            ruled = self.delta_rules[name] if name in self.delta_rules else b.rule_findings.get(name, [])
+            entry = delta.get(name)
+            if entry is not None:
+                files.append((name, size, mtime, entry.sha, entry.documents, entry.blob,
+                              [plain(f) for f in extra[name]], entry.parsed, ruled))
+            else:
+                i = b.number(name)
+                if i is None:
+                    raise _StaleCache
+                blob = self.stored.blob(i)
+                files.append((name, size, mtime, b.sha(i), b.docs[i], blob, marshal.loads(blob),
+                              b.parse_findings.get(name, []), ruled))
+        self.stored.close()  # before blobs.bin is replaced: a file still mapped cannot be, on Windows
+        return pack(build(files)), b"".join(entry[5] for entry in files)
+
+
+class _EvidenceUse:
+    """The evidence files the records name, their stat taken once: what this run saw is what the next one
+    compares, and a file whose stat did not change is not hashed again."""
+
+    def __init__(self, root: Path, base: Base, dead: set[int], extra: dict[str, list[Facts]], prior: _Prior) -> None:
+        self.root, self.prior = root, prior
+        self.uses = [(base.names[i], evidence_key(path)) for k, path in enumerate(base.e_path)
+                     if (i := base.file_of_evidence(k)) not in dead]
+        self.uses += [(name, evidence_key(e.path)) for name, facts in extra.items() for f in facts for e in f.files]
+        self.dropped_paths = [evidence_key(path) for k, path in enumerate(base.e_path)
+                              if base.file_of_evidence(k) in dead]
+        self.stats = {key: _evidence_stat(root, key) for _, key in self.uses if key}
+        self.known: dict[str, Any] = dict(prior.state["evidence"]) if prior.state else {}
+        self.hashed: dict[str, str] = {}
+
+    def _same(self, key: str) -> bool:
+        known = self.known.get(key)
+        return known is not None and tuple(known[:4]) == self.stats.get(key) and known[1] < self.prior.racy
+
+    def changed(self) -> set[str]:
+        """The files whose records name evidence that changed since the last run (or is too recent to trust)."""
+        return {name for name, key in self.uses if key and not self._same(key)}
+
+    def dropped(self) -> bool:
+        """True when an evidence path the base holds is named by no record any more."""
+        now = {key for _, key in self.uses}
+        return any(key not in now for key in self.dropped_paths)
+
+    def sha256(self, target: Path, written: str) -> str:
+        """The sha256 of the evidence file `written` names (resolved to `target`): from the last run when its
+        stat is the same."""
+        from .reading import sha256_of
+
+        key = evidence_key(written)
+        known = self.known.get(key) if key else None
+        if key is not None and known is not None and known[4] and self._same(key):
+            return str(known[4])
+        digest = sha256_of(target)
+        if key is not None:
+            self.hashed[key] = digest
+        return digest
+
+    def state(self) -> dict[str, Any]:
+        """What the next run compares: each evidence file's stat, and its hash when known for that stat."""
+        out: dict[str, Any] = {}
+        for key, stat in self.stats.items():
+            known = self.known.get(key)
+            digest = self.hashed.get(key) or (known[4] if known is not None and tuple(known[:4]) == stat else "")
+            out[key] = (*stat, digest)
+        return out
 
 
 class _Stored:
@@ -539,33 +687,3 @@ class _Stored:
             self.blobs.close()
             self.blobs = None
         self.opened = False
-
-
-def _parse_findings_view(base: Base, delta: dict[str, Any]) -> list[str]:
-    names = {name for name in base.parse_findings if name not in delta}
-    names.update(name for name, entry in delta.items() if entry is not None and entry[5])
-    return sorted(names)
-
-
-def _rule_findings_view(base: Base, delta_rules: dict[str, Any], delta: dict[str, Any]) -> list[str]:
-    names = {name for name in base.rule_findings if name not in delta_rules and delta.get(name, 0) is not None}
-    names.update(name for name, found in delta_rules.items() if found)
-    return sorted(names)
-
-
-def _sum_closure(ids: set[str], base: Base, extra: dict[str, list[Any]]) -> set[str]:
-    """`ids` and every claim that adds any of them up, at any depth: a changed part can change a total."""
-    totals_of: dict[str, list[str]] = {}
-    for facts in extra.values():
-        for f in facts:
-            if f[8] is not None:
-                for part in f[8][3]:
-                    totals_of.setdefault(part, []).append(f[1])
-    grown, stack = set(ids), list(ids)
-    while stack:
-        part = stack.pop()
-        for total in [*base.totals_of(part), *totals_of.get(part, ())]:
-            if total not in grown:
-                grown.add(total)
-                stack.append(total)
-    return grown

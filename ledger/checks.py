@@ -1,128 +1,22 @@
-"""Rules across records and ledger.yaml: one function each, in a registry, each yielding findings."""
+"""Rules across records and ledger.yaml: one function each, registered with what it reads (ledger/rules.py), each
+yielding findings."""
 
 from __future__ import annotations
 
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any, NamedTuple
+from typing import Any
 
-from .facts import Facts, facts_of
+from .facts import Evidence, Facts, Figure, facts_of
 from .figures import FigureValue
 from .findings import Finding
 from .layout import CONFIG_NAME
 from .load import Ledger
-from .models import VOCABULARIES, LedgerConfig
-from .reading import Refused, read_bytes, sha256_of, what_it_is
+from .models import VOCABULARIES
+from .reading import Refused, what_it_is
+from .rules import Context, Reach, check, ledger_check, run_rules
 from .validate import dotted, suggest
-from .yamlio import Document as YamlDocument
-from .yamlio import parse_bytes
-
-class Target(NamedTuple):
-    """Where an id is defined (its first record in file order), as the rules need to know it."""
-
-    kind: str
-    file: str
-    index: int
-    line: int
-
-
-def index_of(facts: Iterable[Facts]) -> tuple[dict[str, Target], dict[str, Any]]:
-    """The first record of every id, and the figures of the claims among them."""
-    first: dict[str, Target] = {}
-    claims: dict[str, Any] = {}
-    for f in facts:
-        if f.id not in first:
-            first[f.id] = Target(f.kind, f.file, f.index, f.line)
-            if f.claim is not None:
-                claims[f.id] = f.claim
-    return first, claims
-
-
-class Context:
-    """What the rules run on: the facts of the records to check, the index of every id in the ledger,
-    ledger.yaml, and a way to locate a finding."""
-
-    def __init__(self, root: Path, facts: list[Facts], config: LedgerConfig | None, config_doc: YamlDocument | None,
-                 documents: dict[tuple[str, int], YamlDocument] | None = None,
-                 sha256: Callable[[Path], str] | None = None,
-                 index: tuple[dict[str, Target], dict[str, Any]] | None = None) -> None:
-        self.root = root
-        self.facts = facts
-        self.config = config
-        self.config_doc = config_doc
-        self.first, self.claims = index if index is not None else index_of(facts)
-        self._documents = documents if documents is not None else {}
-        self._parsed_files: set[str] = set()
-        self.sha256 = sha256 or sha256_of
-        self._kinds: dict[str, str] | None = None
-
-    def kinds(self) -> dict[str, str]:
-        """Every id and the kind of its first record (for a "did you mean"), worked out once."""
-        if self._kinds is None:
-            fast = getattr(self.first, "kinds", None)  # the cache's index has them without making every target
-            self._kinds = fast() if fast is not None else {i: t.kind for i, t in self.first.items()}
-        return self._kinds
-
-    def document(self, file: str, index: int) -> YamlDocument | None:
-        """The YAML document of a record, re-read from disk (precisely) when this run has not got it."""
-        key = (file, index)
-        if key not in self._documents and file not in self._parsed_files:
-            self._parsed_files.add(file)
-            try:
-                parsed = parse_bytes(read_bytes(self.root / file, self.root), file)
-                for doc in parsed.documents:
-                    self._documents.setdefault((file, doc.index), doc)
-            except (OSError, Refused):
-                pass
-        return self._documents.get(key)
-
-    def schema_drift(self) -> list[Finding]:
-        """The schema-stale findings of the ledger's schemas/ folder."""
-        from .schema import drift_findings
-
-        return drift_findings(self.root)
-
-    def locate(self, f: Facts | Target, *path: Any, key: bool = False) -> tuple[int, int]:
-        if not path and not key:
-            return f.line, getattr(f, "column", 1)
-        doc = self.document(f.file, f.index)
-        return doc.locate(path, key=key) if doc is not None else (f.line, getattr(f, "column", 1))
-
-    def finding(self, f: Facts, code: str, message: str, *path: Any, key: bool = False) -> Finding:
-        """A finding at `path` inside the record (the record itself when no path is given)."""
-        line, col = self.locate(f, *path, key=key)
-        return Finding(f.file, line, col, code, message)
-
-
-Check = Callable[[Context], Iterable[Finding]]
-RECORD_RULES: list[Check] = []  # each finding is in the file of the record it is about
-LEDGER_RULES: list[Check] = []  # about ledger.yaml or schemas/
-
-
-def check(fn: Check) -> Check:
-    """Register a rule about records; `run_rules` runs them all in registration order."""
-    RECORD_RULES.append(fn)
-    return fn
-
-
-def ledger_check(fn: Check) -> Check:
-    """Register a rule about the ledger as a whole."""
-    LEDGER_RULES.append(fn)
-    return fn
-
-
-def run_rules(ctx: Context, rules: Iterable[Check] | None = None) -> list[Finding]:
-    """Every rule's findings (or those of `rules`); a rule that fails is itself a finding."""
-    findings: list[Finding] = []
-    for rule in rules if rules is not None else [*RECORD_RULES, *LEDGER_RULES]:
-        try:
-            findings.extend(rule(ctx))
-        except Exception as e:  # noqa: BLE001 - one rule's bug must not hide the other rules' findings
-            findings.append(Finding(CONFIG_NAME, 0, 0, "internal-error",
-                                    f"the `{rule.__name__}` check failed ({type(e).__name__}); please report it"))
-    return findings
-
 
 def context_of(ledger: Ledger) -> Context:
     """The rules' view of a ledger loaded in full."""
@@ -141,7 +35,7 @@ def _a(kinds: Iterable[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-@check
+@check(Reach(same_id=True))
 def duplicate_ids(ctx: Context) -> Iterator[Finding]:
     """An id names one record across the whole ledger."""
     for f in ctx.facts:
@@ -152,7 +46,7 @@ def duplicate_ids(ctx: Context) -> Iterator[Finding]:
                               f"{first.file}:{line}; give one of them a new id", "id")
 
 
-@check
+@check(Reach(targets=True, every_id=True))
 def references(ctx: Context) -> Iterator[Finding]:
     """Every reference names an existing record of a kind the field allows."""
     for f in ctx.facts:
@@ -172,7 +66,7 @@ _VOCAB_CODES = {"measures": "unknown-measure", "places": "unknown-place", "popul
                 "allegations": "unknown-allegation"}
 
 
-@check
+@check(Reach(config=True))
 def vocabulary_entries(ctx: Context) -> Iterator[Finding]:
     """Measures, places, populations and allegations come from ledger.yaml."""
     if ctx.config is None:
@@ -186,7 +80,7 @@ def vocabulary_entries(ctx: Context) -> Iterator[Finding]:
                                   "spelling", *path)
 
 
-@ledger_check
+@ledger_check(Reach(config=True))
 def vocabulary_nesting(ctx: Context) -> Iterator[Finding]:
     """A `within` names an entry of the same vocabulary, and the nesting has no cycles."""
     config, doc = ctx.config, ctx.config_doc
@@ -239,29 +133,28 @@ def _cycles(entries: dict[str, Any]) -> list[list[str]]:
     return cycles
 
 
-def _value(claim: tuple[Any, ...]) -> FigureValue:
-    return FigureValue(claim[0], claim[1], claim[2])
+def _value(claim: Figure) -> FigureValue:
+    return FigureValue(claim.form, claim.a, claim.b)
 
 
-@check
+@check(Reach(config=True, targets=True, through=("sum_of",)))
 def sums(ctx: Context) -> Iterator[Finding]:
     """A total without a `quote` is the analyst's own arithmetic: it must equal the sum of its parts."""
     claims = ctx.claims
     approx = ctx.config.figures.approx if ctx.config else 0.1
     for f in ctx.facts:
-        if f.claim is None or not f.claim[3]:
+        if f.claim is None or not f.claim.sum_of:
             continue
-        sum_of, quoted = f.claim[3], f.claim[4]
-        chain = _sum_cycle(f.id, sum_of, claims)
+        chain = _sum_cycle(f.id, f.claim.sum_of, claims)
         if chain:
             yield ctx.finding(f, "sum-cycle", f"`sum_of` loops back to this claim: {' -> '.join(chain)}", "sum_of")
             continue
-        if quoted:
+        if f.claim.quoted:
             continue  # the source states this total itself: `ledger diff-figures` reports a mismatch
-        parts = [claims[i] for i in sum_of if i in claims]
-        if len(parts) != len(sum_of):
+        parts = [claims[i] for i in f.claim.sum_of if i in claims]
+        if len(parts) != len(f.claim.sum_of):
             continue  # the references check names the missing parts
-        values = [_value(p) for p in parts]  # type: ignore[arg-type]
+        values = [_value(p) for p in parts]
         total = values[0].interval(approx)
         for value in values[1:]:
             total = total + value.interval(approx)
@@ -279,25 +172,31 @@ def _interval_text(interval: Any) -> str:
     return f"at least {interval.lo}" if interval.hi is None else f"{interval.lo} to {interval.hi}"
 
 
-def _sum_cycle(start: str, parts: tuple[str, ...], claims: Any) -> list[str]:
-    """The path from the claim `start` (whose own parts are `parts`) back to itself through `sum_of`, or []."""
-    stack: list[tuple[str, list[str]]] = [(start, [start])]
-    seen: set[str] = set()
+def _sum_cycle(start: str, parts: tuple[str, ...], claims: Mapping[str, Figure]) -> list[str]:
+    """The path from the claim `start` (whose own parts are `parts`) back to itself through `sum_of`, or [].
+
+    Each claim is visited once and remembers who reached it first: the path is read back from those, so that a
+    chain thousands of claims deep costs its length, not its square."""
+    came_from: dict[str, str] = {part: start for part in parts}
+    stack = list(reversed(parts))
     while stack:
-        current, path = stack.pop()
-        claim = (None, None, None, parts) if len(path) == 1 else claims.get(current)
-        if claim is None:
-            continue
-        for part in claim[3]:
-            if part == start:
-                return [*path, start]
-            if part not in seen:
-                seen.add(part)
-                stack.append((part, [*path, part]))
+        current = stack.pop()
+        if current == start:
+            path = [start]
+            step = came_from[start]
+            while step != start:
+                path.append(step)
+                step = came_from[step]
+            return [start, *reversed(path[1:]), start]
+        claim = claims.get(current)
+        for part in claim.sum_of if claim is not None else ():
+            if part not in came_from:
+                came_from[part] = current
+                stack.append(part)
     return []
 
 
-@check
+@check(Reach(files=True))
 def evidence_files(ctx: Context) -> Iterator[Finding]:
     """A document's files exist under the ledger root and have the recorded sha256."""
     root = ctx.root.resolve()
@@ -314,14 +213,6 @@ def evidence_target(root: Path, path: str) -> Path | None:
         return target if not pure.is_absolute() and target.is_relative_to(root) else None
     except (OSError, ValueError):  # a NUL byte, a name too long for the file system...
         return None
-
-
-def evidence_key(root: Path, path: str) -> str | None:
-    """The evidence file as the cache names it (resolved, relative to the root: a copied ledger's cache still
-    fits it), or None when the path leaves the ledger."""
-    resolved = root.resolve()
-    target = evidence_target(resolved, path)
-    return target.relative_to(resolved).as_posix() if target is not None else None
 
 
 def _evidence_file(ctx: Context, f: Facts, i: int, path: str, sha256: str, root: Path) -> Iterator[Finding]:
@@ -346,7 +237,7 @@ def _evidence_file(ctx: Context, f: Facts, i: int, path: str, sha256: str, root:
                             "not read", *where)
     else:
         try:
-            actual = ctx.sha256(target)  # type: ignore[arg-type]
+            actual = ctx.sha256(target, path)
         except (OSError, Refused) as e:
             reason = e.message if isinstance(e, Refused) else e.strerror
             yield ctx.finding(f, "missing-file", f"`files[{i}].path` names a file that cannot be read ({reason})",
@@ -357,7 +248,7 @@ def _evidence_file(ctx: Context, f: Facts, i: int, path: str, sha256: str, root:
                                 f"recorded {sha256}: the file changed, or the hash is wrong", "files", i, "sha256")
 
 
-@ledger_check
+@ledger_check(Reach(schemas=True))
 def schemas_current(ctx: Context) -> Iterator[Finding]:
     """schemas/, where the ledger keeps it, is exactly what the models generate."""
     yield from ctx.schema_drift()

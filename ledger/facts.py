@@ -1,7 +1,8 @@
-"""What the rules across records need to know of each record, as plain tuples.
+"""What the rules across records need to know of each record, as named tuples.
 
-Facts are small, picklable and marshal-able: the cache keeps them for unchanged files, and worker
-processes send them back instead of whole records.
+Facts are small, picklable and, as plain nested tuples (`plain`), marshal-able: the cache keeps them for unchanged
+files, and worker processes send them back instead of whole records. The cache's own columns read the plain form
+by the field positions below, which are taken from the named tuples.
 """
 
 from __future__ import annotations
@@ -9,6 +10,45 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 Path = tuple[Any, ...]
+
+
+class Ref(NamedTuple):
+    """A reference to another record: the field path that holds it, the id, and the kinds it may name."""
+
+    path: Path
+    id: str
+    kinds: tuple[str, ...]
+
+    @property
+    def field(self) -> str:
+        """The record's field that holds the reference (`sum_of` for `sum_of[2]`)."""
+        return str(self.path[0])
+
+
+class VocabUse(NamedTuple):
+    """An entry of one of ledger.yaml's vocabularies, used at a field path."""
+
+    path: Path
+    vocabulary: str
+    entry: str
+
+
+class Figure(NamedTuple):
+    """A claim's figure as written (`form`, `a`, `b`: see figures.FigureValue), its parts and whether it is quoted."""
+
+    form: str
+    a: int | None
+    b: int | None
+    sum_of: tuple[str, ...]
+    quoted: bool
+
+
+class Evidence(NamedTuple):
+    """A document's evidence file: its position in `files`, its path as written, its recorded sha256."""
+
+    index: int
+    path: str
+    sha256: str
 
 
 class Facts(NamedTuple):
@@ -20,10 +60,19 @@ class Facts(NamedTuple):
     index: int  # the document's index in its file
     line: int  # where the record starts
     column: int
-    refs: tuple[tuple[Path, str, tuple[str, ...]], ...]  # (field path, id, kinds it may name)
-    vocab: tuple[tuple[Path, str, str], ...]  # (field path, vocabulary, entry)
-    claim: tuple[str, int | None, int | None, tuple[str, ...], bool] | None  # (form, a, b, sum_of, quoted)
-    files: tuple[tuple[int, str, str], ...]  # a document's evidence: (index, path, sha256)
+    refs: tuple[Ref, ...]
+    vocab: tuple[VocabUse, ...]
+    claim: Figure | None
+    files: tuple[Evidence, ...]
+
+
+# The positions of the plain form's fields, by name, for the cache's columns, which read them on every record of a
+# large ledger: taken from the named tuples, never written out by hand.
+_AT = {name: i for i, name in enumerate(Facts._fields)}
+KIND, ID, INDEX, LINE, REFS, CLAIM, FILES = (_AT[n] for n in ("kind", "id", "index", "line", "refs", "claim", "files"))
+SUM_OF = Figure._fields.index("sum_of")
+REF_PATH, REF_ID = Ref._fields.index("path"), Ref._fields.index("id")
+EVIDENCE_PATH = Evidence._fields.index("path")
 
 
 def _ids(value: Any) -> list[tuple[Path, str]]:
@@ -35,7 +84,7 @@ def _ids(value: Any) -> list[tuple[Path, str]]:
 def facts_of(record: Any, file: str, index: int, line: int, column: int) -> Facts:
     """The facts of a validated record."""
     refs = tuple(
-        ((name, *sub), ref, kinds)
+        Ref((name, *sub), ref, kinds)
         for name, kinds in record.references.items()
         for sub, ref in _ids(getattr(record, name))
     )
@@ -44,16 +93,86 @@ def facts_of(record: Any, file: str, index: int, line: int, column: int) -> Fact
         value: Any = record
         for part in path:
             value = getattr(value, part)
-        vocab += [((*path, *sub), vocabulary, ref) for sub, ref in _ids(value)]
+        vocab += [VocabUse((*path, *sub), vocabulary, ref) for sub, ref in _ids(value)]
     claim = None
     if record.kind == "claim":
         v = record.value
-        claim = (v.form, v.a, v.b, tuple(record.sum_of), record.quote is not None)
-    files = tuple((i, f.path, f.sha256.lower()) for i, f in enumerate(record.files)) if record.kind == "document" \
-        else ()
+        claim = Figure(v.form, v.a, v.b, tuple(record.sum_of), record.quote is not None)
+    files = tuple(Evidence(i, f.path, f.sha256.lower()) for i, f in enumerate(record.files)) \
+        if record.kind == "document" else ()
     return Facts(record.kind, record.id, file, index, line, column, refs, tuple(vocab), claim, files)
 
 
-def from_plain(plain: Any) -> Facts:
-    """Facts from the plain nested tuples the cache stores (marshal knows no named tuples)."""
-    return Facts._make(plain)
+def plain(facts: Facts) -> tuple[Any, ...]:
+    """The facts as plain nested tuples, which marshal stores."""
+    return (*facts[:REFS], tuple(map(tuple, facts.refs)), tuple(map(tuple, facts.vocab)),
+            tuple(facts.claim) if facts.claim is not None else None, tuple(map(tuple, facts.files)))
+
+
+def from_plain(raw: Any) -> Facts:
+    """Facts from the plain nested tuples the cache stores."""
+    kind, rid, file, index, line, column, refs, vocab, claim, files = raw
+    return Facts(kind, rid, file, index, line, column, tuple(Ref._make(r) for r in refs),
+                 tuple(VocabUse._make(v) for v in vocab), Figure._make(claim) if claim is not None else None,
+                 tuple(Evidence._make(e) for e in files))
+
+
+class Target(NamedTuple):
+    """The first record (in file order) that has an id, as a rule may see it from another record."""
+
+    kind: str
+    file: str
+    index: int
+    line: int
+
+
+class Referrer(NamedTuple):
+    """A record that names another in one of its references: its kind, id and file, and the field."""
+
+    kind: str
+    id: str
+    file: str
+    field: str
+
+
+class FactsIndex:
+    """Every record of a ledger held in memory, looked up by id: the first record of each id, the figures of
+    claims, and who refers to whom. The cache's base (ledger/checkbase.py) answers the same questions without
+    holding every record."""
+
+    def __init__(self, facts: list[Facts]) -> None:
+        self.facts = facts
+        self.first: dict[str, Target] = {}
+        self._claims: dict[str, Figure] = {}
+        for f in facts:
+            if f.id not in self.first:
+                self.first[f.id] = Target(f.kind, f.file, f.index, f.line)
+                if f.claim is not None:
+                    self._claims[f.id] = f.claim
+        self._referrers: dict[str, list[Referrer]] | None = None
+
+    def __getitem__(self, rid: str) -> Target:
+        return self.first[rid]
+
+    def __contains__(self, rid: object) -> bool:
+        return rid in self.first
+
+    def get(self, rid: str, default: Target | None = None) -> Target | None:
+        return self.first.get(rid, default)
+
+    def claim(self, rid: str) -> Figure | None:
+        """The figure of the claim that is the first record of `rid`, or None."""
+        return self._claims.get(rid)
+
+    def kinds(self) -> dict[str, str]:
+        """Every id and the kind of its first record."""
+        return {rid: target.kind for rid, target in self.first.items()}
+
+    def referrers(self, rid: str) -> list[Referrer]:
+        """Every record whose references name `rid`, in file order."""
+        if self._referrers is None:
+            self._referrers = {}
+            for f in self.facts:
+                for ref in f.refs:
+                    self._referrers.setdefault(ref.id, []).append(Referrer(f.kind, f.id, f.file, ref.field))
+        return self._referrers.get(rid, [])

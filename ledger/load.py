@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .collector import SETTLE_EVERY, collecting, settle
 from .findings import Finding
@@ -88,32 +89,113 @@ def read_config(root: Path) -> tuple[LedgerConfig | None, Document | None, list[
     return config, doc, findings + errors
 
 
-def read_records(root: Path, files: list[str]) -> tuple[list[Entry], int, list[Finding]]:
-    """Every record of `files`; a bad file or document never stops the others."""
-    with collecting(True):
-        return _read_records(root, files)
+T = TypeVar("T")
 
 
-def _read_records(root: Path, files: list[str]) -> tuple[list[Entry], int, list[Finding]]:
+def in_parallel(jobs: int, files: int) -> bool:
+    """Whether `read_many` reads on several processes."""
+    return jobs > 1 and files > 1
+
+
+def read_many(root: Path, names: list[str], jobs: int, remote: Callable[[Path, str], T], local: Callable[[str], T],
+              progress: Callable[[int, int], None] | None = None) -> dict[str, T]:
+    """Every file of `names`, read by `local(name)` in this process, or (see `in_parallel`) by `remote(root, name)`
+    on `jobs` processes, whose result must be cheap to send back; garbage collection on meanwhile (the YAML
+    readers leave cycles), settled every SETTLE_EVERY files."""
+    with collecting(True):  # in the processes forked here too
+        if not in_parallel(jobs, len(names)):
+            results: dict[str, T] = {}
+            for i, name in enumerate(names, 1):
+                results[name] = local(name)
+                if i % SETTLE_EVERY == 0:
+                    settle()
+                if progress and i % 200 == 0:
+                    progress(i, len(names))
+            return results
+        return _read_on_processes(root, names, jobs, remote, progress)
+
+
+def _read_on_processes(root: Path, names: list[str], jobs: int, remote: Callable[[Path, str], T],
+                       progress: Callable[[int, int], None] | None) -> dict[str, T]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    total = len(names)
+    size = max(50, total // (jobs * 16))
+    chunks = [names[i:i + size] for i in range(0, total, size)]
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    results: dict[str, T] = {}
+    done = 0
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
+        futures = {pool.submit(_read_chunk, remote, root, chunk): len(chunk) for chunk in chunks}
+        for future in as_completed(futures):
+            results.update(future.result())
+            settle()
+            done += futures[future]
+            if progress:
+                progress(done, total)
+    return results
+
+
+def _read_chunk(remote: Callable[[Path, str], T], root: Path, names: list[str]) -> list[tuple[str, T]]:
+    out = []
+    for count, name in enumerate(names, 1):
+        if count % 500 == 0:
+            settle()
+        out.append((name, remote(root, name)))
+    return out
+
+
+FileRecords = tuple[list[Entry], int, list[Finding]]  # a file's valid records, its documents, its findings
+
+
+def read_records_of(root: Path, name: str) -> FileRecords:
+    """The records of one file; a bad file or document is a finding, never an exception."""
+    try:
+        raw = read_bytes(root / name, root)
+    except (OSError, Refused) as e:
+        return [], 0, [refusal(name, e)]
+    try:
+        return read_file(raw, name)
+    except Exception as e:  # noqa: BLE001 - one file's surprise must not stop the check of the others
+        return [], 0, [Finding(name, 0, 0, "internal-error",
+                               f"ledger could not read this file ({type(e).__name__}); please report it")]
+
+
+PlainEntry = tuple[str, Any, int, int, int, Any]
+
+
+def _plain_records_of(root: Path, name: str) -> tuple[list[PlainEntry], int, list[Finding]]:
+    """`read_records_of` in a worker process: the records as plain data (cheaper to send back than models); the
+    text is read again from disk if a finding needs a position, which costs less than sending it back."""
+    entries, documents, findings = read_records_of(root, name)
+    plain = [(e.file, e.doc.data, e.doc.index, e.doc.line, e.doc.column, (e.file, root / e.file)) for e in entries]
+    return plain, documents, findings
+
+
+def _entries_of(plain: list[PlainEntry]) -> list[Entry]:
+    entries = []
+    for file, data, index, line, column, source in plain:
+        doc = Document(data, index, line, column, source=source)
+        record, _ = validate_record(doc, file)  # valid: the worker checked it
+        if record is not None:
+            doc.data = None  # the record holds it now; a ledger of 100,000 records needs the memory
+            entries.append(Entry(record, file, doc))
+    return entries
+
+
+def read_records(root: Path, files: list[str], jobs: int = 1) -> tuple[list[Entry], int, list[Finding]]:
+    """Every record of `files`, in file order; a bad file or document never stops the others."""
+    remote = in_parallel(jobs, len(files))
+    results: dict[str, Any] = read_many(root, files, jobs, _plain_records_of, lambda name: read_records_of(root, name))
     entries: list[Entry] = []
     findings: list[Finding] = []
     documents = 0
-    for count, name in enumerate(files, 1):
-        if count % SETTLE_EVERY == 0:
-            settle()
-        try:
-            raw = read_bytes(root / name, root)
-        except (OSError, Refused) as e:
-            findings.append(refusal(name, e))
-            continue
-        try:
-            file_entries, file_documents, file_findings = read_file(raw, name)
-            entries.extend(file_entries)
-            findings.extend(file_findings)
-            documents += file_documents
-        except Exception as e:  # noqa: BLE001 - one file's surprise must not stop the check of the others
-            findings.append(Finding(name, 0, 0, "internal-error",
-                                    f"ledger could not read this file ({type(e).__name__}); please report it"))
+    for name in files:
+        file_entries, count, found = results[name]
+        entries += _entries_of(file_entries) if remote else file_entries
+        documents += count
+        findings += found
     return entries, documents, findings
 
 
@@ -140,39 +222,6 @@ def read_file(raw: bytes, name: str) -> tuple[list[Entry], int, list[Finding]]:
     return entries, len(parsed.documents), findings
 
 
-def _read_chunk(root: str, names: list[str]) -> tuple[list[tuple[str, Any, int, int, int, Any]], int, list[Finding]]:
-    """Read files in a worker process: the records as plain data (cheaper to send back than models)."""
-    entries, documents, findings = read_records(Path(root), names)
-    # the text is read again from disk if a finding needs a position: cheaper than sending it back
-    plain = [(e.file, e.doc.data, e.doc.index, e.doc.line, e.doc.column, (e.file, Path(root) / e.file))
-             for e in entries]
-    return plain, documents, findings
-
-
-def _read_parallel(root: Path, files: list[str], jobs: int) -> tuple[list[Entry], int, list[Finding]]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    size = max(50, len(files) // (jobs * 8))
-    chunks = [files[i:i + size] for i in range(0, len(files), size)]
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    entries: list[Entry] = []
-    findings: list[Finding] = []
-    documents = 0
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method)) as pool:
-        for plain, count, found in pool.map(_read_chunk, [str(root)] * len(chunks), chunks):
-            documents += count
-            findings.extend(found)
-            settle()
-            for file, data, index, line, column, source in plain:
-                doc = Document(data, index, line, column, source=source)
-                record, _ = validate_record(doc, file)  # valid: the worker checked it
-                if record is not None:
-                    doc.data = None  # the record holds it now; a ledger of 100,000 records needs the memory
-                    entries.append(Entry(record, file, doc))
-    return entries, documents, findings
-
-
 def load_ledger(root: Path, jobs: int | None = None) -> tuple[Ledger, list[Finding]]:
     """Read ledger.yaml and every record under records/: the ledger and the findings of reading it.
 
@@ -182,8 +231,5 @@ def load_ledger(root: Path, jobs: int | None = None) -> tuple[Ledger, list[Findi
     findings += folder_problems
     if jobs is None:
         jobs = min(2, os.cpu_count() or 1) if len(files) >= PARALLEL_MIN_FILES else 1
-    if jobs > 1 and len(files) > 1:
-        entries, documents, record_findings = _read_parallel(root, files, jobs)
-    else:
-        entries, documents, record_findings = read_records(root, files)
+    entries, documents, record_findings = read_records(root, files, jobs)
     return Ledger(root, config, config_doc, entries, files, documents), findings + record_findings

@@ -276,12 +276,12 @@ def test_review_cases_cached_equals_full(ledger_dir: LedgerDir, tmp_path: Path,
 
 
 def test_a_rule_that_fails_is_a_finding_not_a_crash(messy: LedgerDir, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ledger import checks
+    from ledger import reading
 
     def unreadable(path: Path) -> str:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(checks, "sha256_of", unreadable)
+    monkeypatch.setattr(reading, "sha256_of", unreadable)
     for use_cache in (False, True):
         found = checker.check(messy.root, use_cache=use_cache).findings
         assert any(f.code == "missing-file" and "cannot be read" in f.message for f in found)

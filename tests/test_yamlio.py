@@ -99,3 +99,24 @@ def test_yaml_test_suite_through_the_cli(ledger_dir: LedgerDir, runner) -> None:
         assert result.exit_code == 1, result.output
         assert "Traceback" not in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_libyaml_places_every_key_and_value_where_the_precise_parser_does() -> None:
+    """Positions of a valid file are taken from libyaml's nodes: they must be the precise parser's, to the column,
+    on the shipped ledger and on every YAML test suite case both read alike (or libyaml must hand over)."""
+    from ledger.yamlio import _libyaml_positions, fast_parse
+
+    files = [*sorted((REPO / "records").rglob("*.yaml")), REPO / "ledger.yaml", *CASES]
+    compared = 0
+    for path in files:
+        raw = path.read_bytes()
+        if fast_parse(raw, path.name) is None:
+            continue
+        text = raw.decode("utf-8-sig")
+        precise = parse_text(text, path.name)
+        for doc in precise.documents:
+            fast = _libyaml_positions(text, doc.index)
+            if fast is not None:
+                assert fast == (doc.positions, doc.key_positions), (path.name, doc.index)
+                compared += 1
+    assert compared >= 166
