@@ -433,32 +433,35 @@ class _Run:
         return set(extra) | {b.names[i] for i in range(b.files) if i not in dead}
 
     def _affected(self, rules: list[Rule], changes: _Changes, index: Index, evidence: _EvidenceUse,
-                  extra: dict[str, list[Facts]]) -> set[str]:
-        """The files whose records the rules must check again: those read, and those that the rules' reaches
-        (`rules.Reach`) say a change may show in."""
-        from .rules import reach_of
-
-        reach = reach_of(rules)
+                  extra: dict[str, list[Facts]]) -> dict[str, set[str]]:
+        """For each rule, the files whose records it must check again: those read, and those that its reach
+        (`rules.Reach`) says a change may show in. A rule that reads everything checks every file."""
         current = self._current(extra)
-        if reach.everything or (reach.config and self.prior.state is not None
-                                and self.prior.state.get("config") != self.prior.config_key) \
-                or self.prior.state is None:
-            return current
-        affected = set(changes.read)
-        if reach.targets:
-            affected |= index.files_naming(changes.ids)
-        if reach.through:
-            affected |= index.files_with(index.reaching(changes.ids, reach.through))
-        if reach.same_id:
-            affected |= index.files_with(changes.ids)
-        if reach.referrers:
-            affected |= index.files_with(changes.named)
-        if reach.every_id and changes.id_set:
-            hinting = {rule.name for rule in rules if rule.reach.every_id}
-            affected |= {name for name, found in self._rule_findings() if any(t[6] in hinting for t in found)}
-        if reach.files:
-            affected |= evidence.changed()
-        return affected & current
+        state = self.prior.state
+        config_changed = state is None or state.get("config") != self.prior.config_key
+        parts = _Parts(changes, index, evidence, lambda: self._hinted(rules))
+        out = {}
+        for rule in rules:
+            reach = rule.reach
+            if state is None or reach.everything or (reach.config and config_changed):
+                out[rule.name] = current
+                continue
+            affected = set(changes.read)
+            for flag in ("targets", "same_id", "referrers", "every_id", "files"):
+                if getattr(reach, flag):
+                    affected |= parts.get(flag, rule.name)
+            if reach.through:
+                affected |= parts.through(reach.through)
+            out[rule.name] = affected & current
+        return out
+
+    def _hinted(self, rules: list[Rule]) -> dict[str, set[str]]:
+        """For each rule, the files that hold its stored findings."""
+        out: dict[str, set[str]] = {rule.name: set() for rule in rules}
+        for name, found in self._rule_findings():
+            for t in found:
+                out.setdefault(t[6], set()).add(name)
+        return out
 
     def _rule_findings(self) -> Iterable[tuple[str, list[PlainFinding]]]:
         """Every file's stored rule findings: the delta's over the base's."""
@@ -524,26 +527,42 @@ class _Run:
         self.use_cache = False
         cache_store.forget(self.root)
 
-    def _run_record_rules(self, rules: list[Rule], affected: set[str], extra: dict[str, list[Facts]], config: Any,
-                          config_doc: Any, index: Index, evidence: _EvidenceUse) -> list[Finding]:
-        """Run the rules about records on the records of the `affected` files, and keep their findings by file;
-        return the failures of rules, which are about no file."""
+    def _run_record_rules(self, rules: list[Rule], affected: dict[str, set[str]], extra: dict[str, list[Facts]],
+                          config: Any, config_doc: Any, index: Index, evidence: _EvidenceUse) -> list[Finding]:
+        """Run each rule about records on the records of the files it must check again, and keep each file's
+        findings, rule by rule; return the failures of rules, which are about no file."""
         from .rules import run_rule
 
-        facts = [f for name in sorted(affected)
-                 for f in (extra[name] if name in extra else self._facts_of(name))]
-        ctx = self._context(facts, config, config_doc, index, extra, evidence.sha256)
-        new: dict[str, list[PlainFinding]] = {name: [] for name in affected}
+        facts_by_file: dict[str, list[Facts]] = {}
+
+        def facts_of(name: str) -> list[Facts]:
+            if name not in facts_by_file:
+                facts_by_file[name] = extra[name] if name in extra else self._facts_of(name)
+            return facts_by_file[name]
+
+        touched = set().union(*affected.values()) if affected else set()
+        new = {name: [t for t in self._stored_rule_findings(name) if t[6] not in
+                      {rule.name for rule in rules if name in affected[rule.name]}] for name in touched}
         failed = []
         for rule in rules:
+            facts = [f for name in sorted(affected[rule.name]) for f in facts_of(name)]
+            ctx = self._context(facts, config, config_doc, index, extra, evidence.sha256)
             for f in run_rule(ctx, rule):
-                if f.file in new:
+                if f.file in affected[rule.name]:
                     new[f.file].append(_plain(f, rule.name))
                 else:  # the rule failed
                     self._failed()
                     failed.append(f)
         self.delta_rules.update(new)
         return failed
+
+    def _stored_rule_findings(self, name: str) -> list[PlainFinding]:
+        """The rule findings the cache holds for one file: the delta's, else the base's."""
+        if name in self.delta_rules:
+            return self.delta_rules[name]
+        if self.delta.get(name, 0) is None or name in self.delta:
+            return []  # gone, or read again: what the base holds of it is stale
+        return self.base.rule_findings.get(name, [])
 
     def _findings(self) -> list[Finding]:
         """Every file's findings: of reading it, then of the rules."""
@@ -608,6 +627,38 @@ class _Run:
                               b.parse_findings.get(name, []), ruled))
         self.stored.close()  # before blobs.bin is replaced: a file still mapped cannot be, on Windows
         return pack(build(files)), b"".join(entry[5] for entry in files)
+
+
+class _Parts:
+    """The files a kind of change reaches, each worked out once for every rule that asks."""
+
+    def __init__(self, changes: _Changes, index: Index, evidence: _EvidenceUse,
+                 hinted: Callable[[], dict[str, set[str]]]) -> None:
+        self.changes, self.index, self.evidence, self.hinted = changes, index, evidence, hinted
+        self.done: dict[Any, set[str]] = {}
+
+    def get(self, flag: str, rule: str) -> set[str]:
+        """The files that a change reaches through one kind of reach (for `every_id`, those of `rule`)."""
+        key = (flag, rule) if flag == "every_id" else flag
+        if key not in self.done:
+            changes, index = self.changes, self.index
+            if flag == "targets":
+                self.done[key] = index.files_naming(changes.ids)
+            elif flag == "same_id":
+                self.done[key] = index.files_with(changes.ids)
+            elif flag == "referrers":
+                self.done[key] = index.files_with(changes.named)
+            elif flag == "every_id":  # its findings' "did you mean" may change when an id appears or leaves
+                self.done[key] = self.hinted().get(rule, set()) if changes.id_set else set()
+            else:
+                self.done[key] = self.evidence.changed()
+        return self.done[key]
+
+    def through(self, fields: tuple[str, ...]) -> set[str]:
+        """The files of the records that reach a changed id through `fields`, at any depth."""
+        if fields not in self.done:
+            self.done[fields] = self.index.files_with(self.index.reaching(self.changes.ids, fields))
+        return self.done[fields]
 
 
 class _EvidenceUse:
