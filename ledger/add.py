@@ -16,6 +16,7 @@ from .findings import Finding
 from .load import Entry, Ledger, load_ledger
 from .lock import writer_lock
 from .models import MODELS, PLURALS, Claim, Record
+from .protection import draft_problems
 from .validate import validate_record
 from .yamlio import Document, parse_text, resolve_plain
 
@@ -286,6 +287,9 @@ def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = Fals
     for the recipients ledger.yaml lists, bound to the record's id."""
     if kind not in MODELS:
         raise AddError([f"unknown kind `{kind}`; one of {', '.join(MODELS)}"])
+    refused = draft_problems(kind, data)  # whichever way the draft came: flags, a file, prompts, an editor
+    if refused:
+        raise AddError(refused)
     missing = required_missing(MODELS[kind], data)
     if missing:
         raise AddError([f"missing required field `{m}`" for m in missing])

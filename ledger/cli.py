@@ -370,15 +370,17 @@ def add(
     from .display import lines_shown, one_line
     from .errors import LedgerError
     from .models import MODELS
+    from .protection import draft_problems, option_problems
 
     root = _root(ledger)
     model = MODELS[kind.value]
     data: dict = {}
     identity: Optional[dict] = None
     try:
+        problems = option_problems(kind.value, protected, identity_from is not None)
+        if problems:
+            raise AddError(problems)
         if identity_from is not None:
-            if not protected:
-                raise AddError(["--identity-from is for `ledger add person --protected`"])
             if identity_from == "-" and from_file == "-":
                 raise AddError(["--from - and --identity-from - cannot both read standard input"])
             raw = _given_text(identity_from, "the file given to --identity-from")
@@ -391,17 +393,10 @@ def add(
         for assignment in assignments or []:
             apply_assignment(data, model, assignment)
         if protected:
-            if kind.value != "person":
-                raise AddError(["--protected is for `ledger add person`"])
-            if data.get("name") is not None:
-                raise AddError(["a protected person has no `name`: give a `pseudonym` only (the real name goes "
-                                "into the encrypted identity)"])
-            if data.get("aliases"):
-                raise AddError(["a protected person's other names go into the encrypted identity (`aliases:` in "
-                                "--identity-from), not into `aliases`"])
             data["protected"] = True
-        if data.get("identity") is not None:
-            raise AddError(["`identity` cannot be set by hand: `ledger add person --protected` seals it"])
+        problems = draft_problems(kind.value, data)  # before any prompt or editor: refused at once
+        if problems:
+            raise AddError(problems)
     except AddError as e:
         raise _fail(e.problems, EXIT_USAGE) from None
     if interactive is None:

@@ -16,6 +16,7 @@ from .emit import field_order
 from .load import Ledger, load_ledger
 from .models import MODELS
 from .prompts import HELP
+from .protection import draft_problems, hidden_fields
 
 ERROR_MARK = "# ERROR: "
 
@@ -50,11 +51,10 @@ def template(ledger: Ledger, kind: str, data: dict[str, Any]) -> str:
         "",
         f"kind: {kind}",
     ]
+    hidden = hidden_fields(kind, data)  # never typed into a file: a protected person's names are sealed apart
     for name in field_order(model):
-        if name == "kind":
+        if name == "kind" or name in hidden:
             continue
-        if name == "identity" or kind == "person" and data.get("protected") and name in ("name", "aliases"):
-            continue  # never typed into a file: a protected person's names go into the sealed identity
         lines += _field_lines(ledger, model, name, (name,), data.get(name), "")
     return "\n".join(lines) + "\n"
 
@@ -152,9 +152,10 @@ def edit_record(root: Path, kind: str, data: dict[str, Any]) -> dict[str, Any] |
             draft, problems = problems_of(ledger, kind, edited)
             if draft is None:
                 return None
+            if data.get("protected"):
+                draft["protected"] = True
+            problems = draft_problems(kind, draft) + problems
             if not problems:
-                if data.get("protected"):
-                    draft["protected"] = True
                 return draft
             text = "".join(f"{ERROR_MARK}{p}\n" for p in problems) + f"{ERROR_MARK}(fix, save and close)\n" + edited
     finally:

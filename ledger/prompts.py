@@ -12,7 +12,8 @@ import typer
 from .add import check_draft, is_list, submodel, suggest_id
 from .emit import dump_record, field_order
 from .load import Ledger, load_ledger
-from .models import MODELS, Record
+from .models import MODELS
+from .protection import hidden_fields
 from .yamlio import resolve_plain
 
 if TYPE_CHECKING:
@@ -188,12 +189,13 @@ def _check_value(model: type[Any], name: str, value: Any) -> str | None:
     return message.replace("Value error, ", "")
 
 
-def _optional_fields(model: type[Record], data: dict[str, Any], protected: bool) -> list[str]:
-    # `identity` is never typed as a field: `ask_identity` takes it, to be sealed
-    skip = {"kind", "id", "name", "pseudonym", "protected", "identity"} if model.__name__ == "Person" \
-        else {"kind", "id"}
-    return [n for n in field_order(model) if n not in skip and n not in data and not model.model_fields[n].is_required()
-            and not (protected and n == "aliases")]
+def _optional_fields(kind: str, data: dict[str, Any]) -> list[str]:
+    # a person's name, pseudonym and protection are asked first (`_ask_identity`); what the policy hides, never
+    model = MODELS[kind]
+    skip = {"kind", "id", *hidden_fields(kind, data)}
+    if kind == "person":
+        skip |= {"name", "pseudonym", "protected"}
+    return [n for n in field_order(model) if n not in skip and n not in data and not model.model_fields[n].is_required()]
 
 
 def ask_record(root: Path, kind: str, data: dict[str, Any], console: Console,
@@ -214,7 +216,7 @@ def ask_record(root: Path, kind: str, data: dict[str, Any], console: Console,
         if info.is_required():
             data[name] = _ask_any(asker, model, name, (name,), True)
     if ask_optional:
-        for name in _optional_fields(model, data, bool(data.get("protected"))):
+        for name in _optional_fields(kind, data):
             value = _ask_any(asker, model, name, (name,), False)
             if value not in (None, [], {}):
                 data[name] = value

@@ -358,3 +358,33 @@ def test_hits_as_before(people: list[str], text: list[str]) -> None:
 
     secrets = [Secret(f"p-{i}", f"P{i}.", frozenset(needles(name))) for i, name in enumerate(people)]
     assert list(hits(text, secrets)) == _hits_as_before(text, secrets)
+
+
+def test_every_way_of_giving_a_record_goes_through_the_protection_policy(team: LedgerDir, runner: CliRunner,
+                                                                         tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """--set, --from and --edit alike: a protected person's other names and a hand-made identity are refused,
+    without repeating them, and nothing is written."""
+    root = str(team.root)
+    before = sorted(p.name for p in (team.root / "records" / "people").iterdir())
+    draft = tmp_path / "draft.yaml"
+    draft.write_text("kind: person\npseudonym: Q.\nprotected: true\naliases: [Canarybekov]\n")
+    from_file = runner.invoke(app, ["add", "person", "--from", str(draft), "--ledger", root])
+    forged = tmp_path / "forged.yaml"
+    forged.write_text("kind: person\npseudonym: Q.\nprotected: true\nidentity: |\n  -----BEGIN AGE ENCRYPTED FILE-----\n"
+                      "  YWJj\n  -----END AGE ENCRYPTED FILE-----\n")
+    hand_made = runner.invoke(app, ["add", "person", "--from", str(forged), "--ledger", root])
+    for result in (from_file, hand_made):
+        assert result.exit_code == 2 and "Canarybekov" not in result.output and "nothing was written" in result.output
+    # in the editor: the problem is put at the top of the file, and the record is written once it is mended
+    script = tmp_path / "editor.py"
+    script.write_text("import pathlib, sys\np = pathlib.Path(sys.argv[1])\nt = p.read_text()\n"
+                      "if 'ERROR' in t:\n    p.write_text('kind: person\\npseudonym: Q.\\n')\n"
+                      "else:\n    p.write_text('kind: person\\npseudonym: Q.\\naliases: [Canarybekov]\\n')\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {script}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    edited = runner.invoke(app, ["add", "person", "--protected", "--edit", "--ledger", root], catch_exceptions=False)
+    assert edited.exit_code == 0, edited.output
+    written = sorted(p.name for p in (team.root / "records" / "people").iterdir())
+    assert len(written) == len(before) + 1
+    assert not files_holding(team.root, "Canarybekov")
