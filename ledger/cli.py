@@ -357,7 +357,10 @@ def add(
     identity_from: Annotated[Optional[str], typer.Option("--identity-from", help="With --protected: read the real "
                                                          "identity as YAML (name: and any other details) from "
                                                          "FILE, or - for standard input; it is encrypted in "
-                                                         "memory.", show_default=False)] = None,
+                                                         "memory. For the leak check, `surname: Bekov` makes "
+                                                         "`T. Bekov` count as the name, and `distinctive: "
+                                                         "[Bekov]` lists parts that count alone.",
+                                                         show_default=False)] = None,
     interactive: Annotated[Optional[bool], typer.Option("--interactive/--no-interactive", help="Ask for fields "
                                                         "(default: when standard input is a terminal and no "
                                                         "--set or --from is given).", show_default=False)] = None,
