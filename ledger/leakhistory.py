@@ -28,7 +28,9 @@ def _env() -> dict[str, str]:
 
 
 def _git(root: Path, *args: str) -> list[str]:
-    return ["git", "--no-pager", "-C", str(root), "-c", "core.quotepath=off", "-c", "diff.external=", *args]
+    # no program the repository's own configuration names runs: no pager, external diff or file-system monitor
+    return ["git", "--no-pager", "-C", str(root), "-c", "core.quotepath=off", "-c", "diff.external=", "-c",
+            "core.fsmonitor=false", *args]
 
 
 def _run(root: Path, *args: str) -> bytes:

@@ -80,19 +80,21 @@ def _fold_lines(lines: list[str]) -> list[str]:
     MARK where a word breaks inside (camelCase, digits). The work is done on the whole text at once."""
     from anyascii import anyascii
 
-    text = _OTHER_BREAKS.sub(" ", "\n".join(lines))
+    if not lines:
+        return []
+    text = "\n".join(lines)
+    if text.count("\n") != len(lines) - 1:  # a line with a line break in it stays one line
+        text = "\n".join(line.replace("\n", " ") for line in lines)
+    text = _OTHER_BREAKS.sub(" ", text)
     text = _BREAK_AFTER.sub("\\1" + MARK, _BREAK_BEFORE.sub(MARK + "\\g<0>", _POSSESSIVE.sub(" ", text)))
     text = _SIGNS.sub("", text)  # soft and hard signs (Ольга, Olga) and the apostrophes for them break no word
-    if not text.isascii():
-        text = "\n".join(line if line.isascii() else anyascii(line) for line in text.split("\n"))
+    if not text.isascii():  # line by line: most lines are ASCII, which anyascii returns at once
+        text = "\n".join(line if line.isascii() else anyascii(line).replace("\n", " ") for line in text.split("\n"))
     text = _SIGNS.sub("", text).lower()
     for a, b in _FOLDS:
         text = text.replace(a, b)
     text = _NOT_ALNUM.sub(" ", _DOUBLE.sub(r"\1", _FINAL_FF.sub("v", text)))
-    folded = text.split("\n")
-    if len(folded) != len(lines):  # a transliteration that made a line break: fold line by line
-        return [_fold_lines([line.replace("\n", " ")])[0] for line in lines]
-    return folded
+    return text.split("\n")
 
 
 def fold(text: str) -> str:

@@ -484,12 +484,13 @@ def test_the_shipped_ledger_holds_no_name(tmp_path: Path, runner: CliRunner, mon
 
 def test_a_zip_bomb_and_a_damaged_pdf_are_warnings(team: LedgerDir, runner: CliRunner) -> None:  # noqa: F811
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive, \
-            archive.open("bomb.txt", "w", force_zip64=True) as member:
-        for _ in range(1024):  # 1 GiB of zeros, 1 MiB compressed
-            member.write(bytes(1 << 20))
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name in ("a.txt", "b.txt"):  # 2 × 40 MiB of zeros in 2 × 0.2 MiB: more than 64 MiB in all
+            with archive.open(name, "w", force_zip64=True) as member:
+                for _ in range(40):
+                    member.write(bytes(1 << 20))
     team.write("evidence/bomb.zip", buffer.getvalue())
-    team.write("evidence/bomb.txt.gz", gzip.compress(bytes(100 << 20), 9))
+    team.write("evidence/bomb.txt.gz", gzip.compress(bytes(72 << 20), 1))
     team.write("evidence/damaged.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R" + bytes(range(256)) * 64)
     start = time.perf_counter()
     findings, _ = _check(team.root, runner)
