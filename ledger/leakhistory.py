@@ -53,26 +53,52 @@ def _listed(items: list[str]) -> str:
 
 
 class _Where:
-    """Which commit first brought each blob and each path into the history (the oldest that adds it), from one
-    `git log` of every ref, reflog and merge (against each parent)."""
+    """Which commit first brought each of the blobs and paths asked about into the history (the oldest that adds
+    it, or, for a folder, a file in it), from one `git log` of every ref, reflog and merge (against each parent),
+    read as it comes: only what was asked about is kept."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, blobs: set[str], paths: set[str]) -> None:
         self.blobs: dict[str, str] = {}
         self.paths: dict[str, str] = {}
         try:
-            out = _run(root, "log", "--all", "--reflog", "-m", "--raw", "--no-abbrev", "--no-renames", "--no-color",
-                       "--no-ext-diff", "--no-textconv", "-z", "--format=%x01%H")
-        except (OSError, subprocess.CalledProcessError):
+            process = subprocess.Popen(_git(root, "log", "--all", "--reflog", "-m", "--raw", "--no-abbrev",
+                                            "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv", "-z",
+                                            "--format=%x01%H"),
+                                       stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                       env=_env())
+        except OSError:
             return
-        for chunk in out.split(b"\x01")[1:]:
-            fields = chunk.split(b"\x00")
-            commit = fields[0].decode("ascii", "replace").strip()
-            for i in range(1, len(fields) - 1):
-                if fields[i].lstrip(b"\n").startswith(b":"):
-                    parts = fields[i].split()
-                    if len(parts) >= 4:  # the newest commit comes first: the last one seen is the oldest
-                        self.blobs[parts[3].decode("ascii", "replace")] = commit
-                        self.paths[fields[i + 1].decode("utf-8", "replace")] = commit
+        assert process.stdout is not None
+        pending = b""
+        with process.stdout as out:
+            for block in iter(lambda: out.read(1 << 16), b""):
+                chunks = (pending + block).split(b"\x01")
+                pending = chunks.pop()  # a commit's output may go on in the next block
+                for chunk in chunks:
+                    self._read(chunk, blobs, paths)
+        self._read(pending, blobs, paths)
+        process.wait()
+
+    def _read(self, chunk: bytes, blobs: set[str], paths: set[str]) -> None:
+        """One commit's `%H` and raw diff lines (`:modes shas status`, NUL, path, NUL...)."""
+        fields = chunk.split(b"\x00")
+        commit = fields[0].decode("ascii", "replace").strip()
+        for i in range(1, len(fields) - 1):
+            if not fields[i].lstrip(b"\n").startswith(b":"):
+                continue
+            parts = fields[i].split()
+            if len(parts) < 4:
+                continue
+            # the newest commit comes first: the last one seen is the oldest
+            blob = parts[3].decode("ascii", "replace")
+            if blob in blobs:
+                self.blobs[blob] = commit
+            path = fields[i + 1].decode("utf-8", "replace")
+            steps = path.split("/")
+            for depth in range(1, len(steps) + 1):
+                folder = "/".join(steps[:depth])
+                if folder in paths:
+                    self.paths[folder] = commit
 
 
 def history_findings(root: Path, secrets: list[Secret], reported: set[tuple[str, str, int]] | None = None
@@ -117,7 +143,8 @@ def history_findings(root: Path, secrets: list[Secret], reported: set[tuple[str,
     for ref in refs:
         for number in holders(ref.replace("/", " "), secrets):
             summary.setdefault(("ref", number), []).append(ref)
-    where = _Where(root) if blob_hits or name_hits else None
+    where = _Where(root, {hit[0] for hit in blob_hits}, {path for path, _ in name_hits}) \
+        if blob_hits or name_hits else None
     seen: set[tuple[str, str, int]] = set()
     for sha, path, line, number, inside in blob_hits:
         secret, file = secrets[number], _ledger_path(path, prefix)

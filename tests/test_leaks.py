@@ -447,6 +447,21 @@ def test_a_name_only_in_a_commit_rewritten_away_but_tagged(team: LedgerDir, runn
     assert leaked[:12] in str(with_history[0]["message"])
 
 
+def test_a_name_only_in_a_folders_name_in_a_removed_commit(team: LedgerDir, runner: CliRunner) -> None:  # noqa: F811
+    root = team.root
+    _repository(root)
+    team.write(f"evidence/{CANARY}/notes.txt", "notes\n")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "notes")
+    added = _git(root, "rev-parse", "HEAD").strip()
+    _git(root, "rm", "-rq", "evidence")
+    _git(root, "commit", "-qm", "moved away")
+    without, with_history = _checks(team, runner)
+    assert without == []
+    assert [(f["file"], f["line"]) for f in with_history] == [(f"evidence/{WITHHELD}", 0)]  # the folder, once
+    assert added[:12] in str(with_history[0]["message"])
+
+
 def test_history_outside_a_repository_is_a_warning(team: LedgerDir, runner: CliRunner) -> None:  # noqa: F811
     result = runner.invoke(app, ["check", "--ledger", str(team.root), "-f", "json", "--history"])
     found = json.loads(result.stdout)
@@ -454,6 +469,9 @@ def test_history_outside_a_repository_is_a_warning(team: LedgerDir, runner: CliR
 
 
 # False positives: nothing in the shipped ledger is taken for a name, nor a common surname alone.
+
+MARKED = "name: Aidos Zhaksylykov\nname_ru: Айдос Жаксылыков\nsurname: Zhaksylykov\ndistinctive: [Zhaksylykov]\n"
+
 
 def test_the_shipped_ledger_holds_no_name(tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "shipped"
@@ -468,8 +486,7 @@ def test_the_shipped_ledger_holds_no_name(tmp_path: Path, runner: CliRunner, mon
     # Serik and Saktaganov are both in the shipped records (Serik Tenizbaev, Talgat Saktaganov), never together
     for pseudonym, identity in (("Canary C.", f"name: {CANARY}\n"),
                                 ("Serik S.", "name: Serik Saktaganov\nsurname: Saktaganov\n"),
-                                ("Ulan Q.", "name: Aidos Zhaksylykov\nname_ru: Айдос Жаксылыков\nsurname: Zhaksylykov\n"
-                                            "distinctive: [Zhaksylykov]\n")):
+                                ("Ulan Q.", MARKED)):
         _invoke(runner, outputs, "add", "person", "--protected", "--set", f"pseudonym={pseudonym}",
                 "--identity-from", "-", "--ledger", str(root), input=identity)
     assert "Saktaganov" in (root / "records" / "people" / "talgat-saktaganov.yaml").read_text()
