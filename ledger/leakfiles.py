@@ -72,6 +72,14 @@ def pieces(raw: bytes, limit: int) -> Iterator[Piece | Skipped]:
     yield from _pieces(raw, _Budget(limit), 0, "", "")
 
 
+def edge_pieces(head: bytes, tail: bytes) -> list[Piece] | None:
+    """For a file too large to read whole: the text at its ends when it is a photo, a recording or a video (all
+    that is searched in one of any size); None for any other file."""
+    if _sniff(head) != "media":
+        return None
+    return [Piece(_strings(head + b"\n" + tail), " (in the text of this binary file)", numbered=False, yaml=False)]
+
+
 def printable(name: str, limit: int = 200) -> str:
     """A name from inside a file (an archive member's), safe to put between backticks in a message: no control or
     bidi characters, no backticks, bounded."""

@@ -29,7 +29,7 @@ from .identity import (
     unseal,
 )
 from .layout import STATE_DIR
-from .reading import Refused, read_bytes
+from .reading import Refused, read_bytes, read_edges
 
 MIN_NEEDLE = 5  # folded letters: shorter names match too much to be evidence of a leak
 # A name's letters found across other word breaks than its own (`temirbekov`, `T e m i r  B e k o v`) count only
@@ -552,6 +552,33 @@ def _where_in_state(name: str) -> str:
     return ""
 
 
+def _search_file(root: Path, name: str, secrets: list[Secret]) -> Iterator[tuple[int, int, str] | str]:
+    """`search_bytes` of one file of the ledger, read safely; a file that cannot be read is a warning, and so is
+    one over SEARCH_LIMIT, unless it is a photo, a recording or a video: the ends of those are all that is
+    searched of one of any size."""
+    from .leakfiles import MEDIA_EDGE, edge_pieces
+
+    too_large = f"this file is over {SEARCH_LIMIT >> 20} MiB: it was not searched for real names"
+    try:
+        raw = read_bytes(root / name, root, SEARCH_LIMIT)
+    except Refused as e:
+        if e.code != "file-too-large":
+            return  # a FIFO, a device, a link out of the ledger: not the ledger's text, never opened
+        try:
+            ends = edge_pieces(*read_edges(root / name, root, MEDIA_EDGE))
+        except (OSError, Refused):
+            ends = None
+        if ends is None:
+            yield too_large
+        for piece in ends or []:
+            yield from ((0, number, piece.where) for _, number in sorted(search_text(piece.text, secrets, False)))
+        return
+    except OSError as e:
+        yield f"this file cannot be read ({e.strerror}): it was not searched for real names"
+        return
+    yield from search_bytes(raw, secrets, SEARCH_LIMIT)
+
+
 def leak_findings(root: Path, keys: list[Any], history: bool = False) -> tuple[list[Finding], list[Secret]]:
     """Leaks of every sealed identity's names (paths masked), and the identities checked (kept in memory)."""
     secrets, findings = unseal_all(root, keys)
@@ -571,18 +598,7 @@ def leak_findings(root: Path, keys: list[Any], history: bool = False) -> tuple[l
                                                                           f"rename it){state}")))
         if is_folder:
             continue
-        try:
-            raw = read_bytes(root / name, root, SEARCH_LIMIT)
-        except Refused as e:
-            if e.code == "file-too-large":
-                findings.append(_skipped(name, f"this file is over {SEARCH_LIMIT >> 20} MiB: it was not searched "
-                                               "for real names"))
-            continue  # a FIFO, a device, a link out of the ledger: not the ledger's text, never opened
-        except OSError as e:
-            findings.append(_skipped(name, f"this file cannot be read ({e.strerror}): it was not searched for real "
-                                           "names"))
-            continue
-        for hit in search_bytes(raw, secrets, SEARCH_LIMIT):
+        for hit in _search_file(root, name, secrets):
             if isinstance(hit, str):
                 findings.append(_skipped(name, hit))
                 continue

@@ -519,6 +519,20 @@ def test_a_zip_bomb_and_a_damaged_pdf_are_warnings(team: LedgerDir, runner: CliR
     assert seconds < 1, seconds
 
 
+def test_a_video_too_large_to_read_is_searched_at_its_ends(team: LedgerDir, runner: CliRunner,  # noqa: F811
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledger import leaks
+
+    monkeypatch.setattr(leaks, "SEARCH_LIMIT", 1 << 20)
+    middle = bytes(range(256)) * 8192  # 2 MiB
+    team.write("evidence/interview.mp4", b"\x00\x00\x00\x18ftypmp42" + middle + f"\xa9ART {CANARY}".encode())
+    team.write("evidence/middle.mp4", b"\x00\x00\x00\x18ftypmp42" + middle + CANARY.encode() + middle)
+    team.write("evidence/notes.txt", "notes\n" * (300 << 10))  # over the bound, and not a video
+    found, _ = _check(team.root, runner)
+    assert sorted((f["file"], f["code"]) for f in found) == [("evidence/interview.mp4", "identity-leak"),
+                                                            ("evidence/notes.txt", "identity-leak-skipped")]
+
+
 def test_an_encrypted_pdf_is_a_warning_and_one_with_an_empty_password_is_read(team: LedgerDir,  # noqa: F811
                                                                              runner: CliRunner) -> None:
     import pypdf
