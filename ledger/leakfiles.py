@@ -114,10 +114,10 @@ def _pieces(raw: bytes, budget: _Budget, depth: int, path: str, where: str) -> I
         yield from _pieces(data, budget, depth + 1, path, where or " (in its decompressed content)")
         return
     if kind == "zip":
-        yield from _zip(raw, budget, depth, path, where)
+        yield from _guarded(_zip(raw, budget, depth, path, where), "a zip archive")
         return
     if kind == "tar":
-        yield from _tar(raw, budget, depth, path, where)
+        yield from _guarded(_tar(raw, budget, depth, path, where), "a tar archive")
         return
     if kind == "pdf":
         yield from _pdf(raw, where)
@@ -130,6 +130,15 @@ def _pieces(raw: bytes, budget: _Budget, depth: int, path: str, where: str) -> I
         return
     for text in texts:
         yield Piece(text, where, numbered=not where)
+
+
+def _guarded(found: Iterator[Piece | Skipped], what: str) -> Iterator[Piece | Skipped]:
+    """`found`, ended by a warning rather than an exception: zipfile and tarfile raise more on crafted archives
+    than they document (an IndexError for a member with an empty name)."""
+    try:
+        yield from found
+    except Exception:  # noqa: BLE001 - a damaged archive is a warning, never a crash of the leak check
+        yield Skipped(f"{what} that cannot be read to its end (damaged?): the rest was not searched for real names")
 
 
 def _sniff(raw: bytes) -> str:
@@ -258,7 +267,7 @@ def _zip(raw: bytes, budget: _Budget, depth: int, path: str, where: str) -> Iter
         infos = infos[:MAX_MEMBERS]
     yield Piece("\n".join(info.filename for info in infos), _names_where(path), numbered=False, yaml=False)
     for info in infos:
-        if info.is_dir():
+        if info.filename.endswith("/"):  # a folder (is_dir() fails on an empty name)
             continue
         inner = _member(path, info.filename)
         if info.flag_bits & 0x1:
