@@ -527,22 +527,28 @@ def _skipped(name: str, message: str) -> Finding:
 
 def _entries(root: Path, problems: list[Finding]) -> Iterator[tuple[str, bool]]:
     """(path relative to the root, is a folder) of everything in the ledger's working tree but `.git/` (the history
-    is `--history`'s): hidden files and folders, any extension, `.ledger/` too. Links are listed, never walked."""
-    def unlistable(error: OSError) -> None:
-        where = Path(error.filename).relative_to(root).as_posix() if error.filename else "."
-        problems.append(_skipped(where, f"this folder cannot be listed ({error.strerror}): it was not searched for "
-                                        "real names"))
-
-    for folder, dirs, files in os.walk(root, onerror=unlistable):
-        base = Path(folder).relative_to(root).as_posix()
-        prefix = "" if base == "." else base + "/"
-        if not prefix:
-            dirs[:] = [d for d in dirs if d != ".git"]
-        dirs.sort()
-        for name in dirs:
-            yield prefix + name, True
-        for name in sorted(files):
-            yield prefix + name, False
+    is `--history`'s): hidden files and folders, any extension, `.ledger/` too; a folder before what it holds.
+    Links are listed, never walked; the walk keeps its own stack, as a crafted tree can be deeper than Python's
+    recursion (os.walk's)."""
+    pending = [""]
+    while pending:
+        base = pending.pop()
+        try:
+            with os.scandir(root / base if base else root) as listing:
+                items = sorted((entry.name, entry.is_dir(follow_symlinks=False)) for entry in listing)
+        except OSError as e:
+            problems.append(_skipped(base or ".", f"this folder cannot be listed ({e.strerror}): it was not searched "
+                                                  "for real names"))
+            continue
+        folders = []
+        for name, is_folder in items:
+            if not base and name == ".git" and is_folder:
+                continue
+            path = f"{base}/{name}" if base else name
+            yield path, is_folder
+            if is_folder:
+                folders.append(path)
+        pending.extend(reversed(folders))
 
 
 def _where_in_state(name: str) -> str:

@@ -534,6 +534,17 @@ def test_a_video_too_large_to_read_is_searched_at_its_ends(team: LedgerDir, runn
                                                             ("evidence/notes.txt", "identity-leak-skipped")]
 
 
+def test_folders_deeper_than_pythons_recursion_are_searched(team: LedgerDir, runner: CliRunner) -> None:  # noqa: F811
+    deep = "/".join(["d"] * 1200)  # os.walk recursed, and raised RecursionError past about 1,000 levels
+    folder = team.root / "notes"
+    for _ in range(1200):  # one at a time: mkdir(parents=True) recurses too
+        folder = folder / "d"
+        folder.mkdir(parents=True)
+    (folder / "notes.txt").write_text(f"notes\n{CANARY}\n")
+    found, _ = _check(team.root, runner)
+    assert [(f["file"], f["line"], f["code"]) for f in found] == [(f"notes/{deep}/notes.txt", 2, "identity-leak")]
+
+
 def test_an_encrypted_pdf_is_a_warning_and_one_with_an_empty_password_is_read(team: LedgerDir,  # noqa: F811
                                                                              runner: CliRunner) -> None:
     import pypdf
