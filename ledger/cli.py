@@ -107,7 +107,8 @@ def check(
     root = _root(ledger)
     # the default key is used only in ledgers that seal identities: a ledger without recipients has none,
     # and reading every file for them would cost a large ledger its cache
-    wanted = identity is not None or history or bool(os.environ.get("LEDGER_IDENTITY")) or _has_recipients(root)
+    sealed = _has_recipients(root)
+    wanted = identity is not None or history or bool(os.environ.get("LEDGER_IDENTITY")) or sealed
     keys = _keys(identity, required=history) if wanted else None
     with _progress(enabled=output is CheckFormat.text) as progress:
         result = run_check(root, use_cache=not no_cache, jobs=jobs, progress=progress)
@@ -122,7 +123,7 @@ def check(
         del secrets
         note = f"; {checked} protected {'identity' if checked == 1 else 'identities'} checked for leaks" \
             if checked else ""
-    elif _has_recipients(root):
+    elif sealed:
         note = "; leak check skipped: no key (--identity FILE or $LEDGER_IDENTITY)"
     findings = relocate(found, root, Path.cwd())
     errors = sum(1 for f in findings if f.severity == "error")
@@ -166,11 +167,9 @@ def _keys(option: Optional[Path], required: bool = False) -> Optional[list]:  # 
 
 def _has_recipients(root: Path) -> bool:
     """True when ledger.yaml lists recipients: the ledger keeps sealed identities."""
-    try:
-        text = (root / "ledger.yaml").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    return any(line.startswith("recipients:") for line in text.splitlines())
+    from .keyring import has_recipients
+
+    return has_recipients(root)
 
 
 @contextlib.contextmanager
@@ -353,7 +352,10 @@ def add(
     identity_from: Annotated[Optional[str], typer.Option("--identity-from", help="With --protected: read the real "
                                                          "identity as YAML (name: and any other details) from "
                                                          "FILE, or - for standard input; it is encrypted in "
-                                                         "memory.", show_default=False)] = None,
+                                                         "memory. For the leak check, `surname: Bekov` makes "
+                                                         "`T. Bekov` count as the name, and `distinctive: "
+                                                         "[Bekov]` lists parts that count alone.",
+                                                         show_default=False)] = None,
     interactive: Annotated[Optional[bool], typer.Option("--interactive/--no-interactive", help="Ask for fields "
                                                         "(default: when standard input is a terminal and no "
                                                         "--set or --from is given).", show_default=False)] = None,

@@ -147,12 +147,55 @@ def unseal(armored: str, record_id: str, keys: list[Any], field: str = "identity
     return data["identity"]  # type: ignore[no-any-return]
 
 
+# Keys of the parts of a name rather than of whole names. A surname alone is often common (thousands of people are
+# called Bekov): it is searched alone only when the identity lists it as `distinctive`, and with an initial
+# (`T. Bekov`) only when the identity says which part is the surname.
+SURNAME_KEYS = ("surname", "surnames", "family_name", "last_name")
+GIVEN_KEYS = ("given_name", "given_names", "first_name", "middle_name", "patronymic")
+DISTINCTIVE_KEY = "distinctive"
+
+
+def _texts(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    return [str(v) for v in items if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip()]
+
+
 def names_of(identity: Mapping[str, Any]) -> list[str]:
-    """The names an identity holds: every field whose key says name (`name`, `full_name`, `name_ru`,
-    `other_names`...) or `aliases`."""
+    """The whole names an identity holds: every field whose key says name (`name`, `full_name`, `name_ru`,
+    `other_names`...) or `aliases`, and the name its parts make (`given_name`, `patronymic`, `surname`), but not
+    a part alone (see `surnames_of` and `distinctive_of`)."""
     found = []
     for key, value in identity.items():
-        if "name" in key.lower() or key.lower() in ("aliases", "alias"):  # name, full_name, name_ru, other_names...
-            items = value if isinstance(value, list) else [value]
-            found += [str(v) for v in items if isinstance(v, (str, int)) and str(v).strip()]
+        lowered = key.lower()
+        if lowered in SURNAME_KEYS or lowered in GIVEN_KEYS:
+            continue
+        if "name" in lowered or lowered in ("aliases", "alias"):  # name, full_name, name_ru, other_names...
+            found += _texts(value)
+    given = [text for key in GIVEN_KEYS for text in _texts(_get(identity, key))]
+    surnames = surnames_of(identity)
+    if given and surnames:
+        found.append(" ".join([*given, surnames[0]]))
     return found
+
+
+def surnames_of(identity: Mapping[str, Any]) -> list[str]:
+    """The surnames an identity marks (`surname:` and the like): with an initial, they count as the name."""
+    return [text for key in SURNAME_KEYS for text in _texts(_get(identity, key))]
+
+
+def given_names_of(identity: Mapping[str, Any]) -> list[str]:
+    """The given names and patronymics an identity lists as parts (`given_name:`, `first_name:`, `patronymic:`)."""
+    return [text for key in GIVEN_KEYS for text in _texts(_get(identity, key))]
+
+
+def distinctive_of(identity: Mapping[str, Any]) -> list[str]:
+    """The parts of the name that identify the person on their own (`distinctive: [Bekov]`, or `Bekov, Temir`
+    as typed at a prompt): each is searched for alone."""
+    value = _get(identity, DISTINCTIVE_KEY)
+    if isinstance(value, str):
+        value = value.split(",")
+    return [text.strip() for text in _texts(value) if text.strip()]
+
+
+def _get(identity: Mapping[str, Any], wanted: str) -> Any:
+    return next((value for key, value in identity.items() if key.lower() == wanted), None)

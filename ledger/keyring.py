@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from . import atomic
+from .errors import LedgerError
 from .findings import Finding
 from .identity import ARMOR_BEGIN, IdentityError, check_recipient, seal, unseal
-from .errors import LedgerError
 from .layout import CONFIG_NAME
 from .models import SLUG_HELP, SLUG_PATTERN
 from .reading import Refused, read_bytes
@@ -72,6 +72,27 @@ def recipients(root: Path) -> dict[str, str]:
     if config is None or findings:
         raise _config_problem(findings)
     return dict(config.recipients)
+
+
+def has_recipients(root: Path) -> bool:
+    """True when ledger.yaml lists recipients, as its YAML (or JSON) reads: the ledger keeps sealed identities, and
+    `ledger check` must run the leak check or say it was skipped. A ledger.yaml that does not validate (a typo
+    elsewhere in it) is read for its `recipients` all the same."""
+    try:
+        raw = read_bytes(root / CONFIG_NAME, root)
+    except (OSError, Refused):
+        return False
+    if b"recipients" not in raw:
+        return False  # the usual ledger without keys: no parse
+    from .load import read_config
+    from .yamlio import parse_bytes
+
+    config, _, _ = read_config(root)
+    if config is not None:
+        return bool(config.recipients)
+    parsed = parse_bytes(raw, CONFIG_NAME)
+    data = parsed.documents[0].data if parsed.documents else None
+    return isinstance(data, dict) and bool(data.get("recipients"))
 
 
 def set_recipient(root: Path, name: str, recipient: str | None) -> bool:

@@ -314,8 +314,8 @@ def ask_identity(console: Console) -> dict[str, Any] | None:
     if not name:
         return None
     identity: dict[str, Any] = {"name": name}
-    console.print(Text("Other details (contact, residence, relatives...), one `key: value` a line; Enter to finish.",
-                       style="dim"), soft_wrap=True)
+    console.print(Text("Other details (contact, residence, relatives...; `surname:` and `distinctive:` for the leak "
+                       "check), one `key: value` a line; Enter to finish.", style="dim"), soft_wrap=True)
     while True:
         line = typer.prompt("detail", default="", show_default=False, err=True).strip()
         if not line:

@@ -98,6 +98,23 @@ def read_bytes(path: str | Path, root: str | Path | None, limit: int = MAX_RECOR
         os.close(fd)
 
 
+def read_edges(path: str | Path, root: str | Path | None, edge: int) -> tuple[bytes, bytes]:
+    """The first and the last `edge` bytes of the regular file at `path`, however large (a video's metadata is
+    at either end); Refused for anything that is not a regular file, OSError when it cannot be read."""
+    fd = _open(str(path), root)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Refused("not-regular-file", f"{what_it_is(st.st_mode)}, not a regular file: not read")
+        head = os.read(fd, edge)
+        if st.st_size <= 2 * edge:
+            return head, os.read(fd, edge)
+        os.lseek(fd, st.st_size - edge, os.SEEK_SET)
+        return head, os.read(fd, edge)
+    finally:
+        os.close(fd)
+
+
 def sha256_of(path: str | Path) -> str:
     """The hex sha256 of the regular file at `path`, read in chunks (evidence may be large); Refused for anything
     that is not a regular file, which is never read."""
