@@ -13,6 +13,7 @@ import typer
 
 from . import __version__
 from .kinds import KINDS
+from .output import FORMATS
 
 app = typer.Typer(
     help="An evidence ledger for human-rights research: check and cross-check YAML records of "
@@ -42,10 +43,9 @@ IdentityOption = Annotated[
 ]
 
 
-class CheckFormat(str, Enum):
-    text = "text"
-    json = "json"
-    github = "github"
+# the formats of each command, from the one table of renderers (ledger/output.py, which imports nothing heavy)
+CheckFormat = Enum("CheckFormat", {name: name for name in FORMATS["check"]}, type=str)  # type: ignore[misc]
+FiguresFormat = Enum("FiguresFormat", {name: name for name in FORMATS["diff-figures"]}, type=str)  # type: ignore[misc]
 
 
 def _version(value: bool) -> None:
@@ -100,51 +100,20 @@ def check(
 
     Exit 0 when clean, 1 when there are findings, 2 for usage errors or when no ledger is found.
     """
-    from .checker import check as run_check
-    from .findings import sort_findings
-    from .report import plain_output, relocate, render_github, render_json, render_text, text_lines
+    from .checking import run
+    from .identity import IdentityError
+    from .output import Output, render
 
     root = _root(ledger)
-    # the default key is used only in ledgers that seal identities: a ledger without recipients has none,
-    # and reading every file for them would cost a large ledger its cache
-    sealed = _has_recipients(root)
-    wanted = identity is not None or history or bool(os.environ.get("LEDGER_IDENTITY")) or sealed
-    keys = _keys(identity, required=history) if wanted else None
-    with _progress(enabled=output is CheckFormat.text) as progress:
-        result = run_check(root, use_cache=not no_cache, jobs=jobs, progress=progress)
-    found = result.findings
-    note = ""
-    if keys is not None:
-        from .leaks import leak_findings, mask_findings
-
-        leaks, secrets = leak_findings(root, keys, history=history)
-        found = sort_findings(mask_findings(found, secrets) + leaks)
-        checked = len(secrets)
-        del secrets
-        note = f"; {checked} protected {'identity' if checked == 1 else 'identities'} checked for leaks" \
-            if checked else ""
-    elif sealed:
-        note = "; leak check skipped: no key (--identity FILE or $LEDGER_IDENTITY)"
-    findings = relocate(found, root, Path.cwd())
-    errors = sum(1 for f in findings if f.severity == "error")
-    if output is CheckFormat.json:
-        typer.echo(render_json(findings))
-    elif output is CheckFormat.github:
-        if findings:
-            typer.echo(render_github(findings))
-    else:
-        records = f"{result.records} records in {result.files} files"
-        if errors:
-            files = len({f.file for f in findings if f.severity == "error"})
-            noun = "error" if errors == 1 else "errors"
-            summary = f"✗ {errors} {noun} in {files} {'file' if files == 1 else 'files'} ({records} read{note})"
-        else:
-            summary = f"✓ {records}: no {'errors' if findings else 'findings'}{note}"
-        if plain_output(sys.stdout):
-            typer.echo("\n".join(text_lines(findings, summary)))
-        else:
-            render_text(findings, _console(), summary)
-    raise typer.Exit(EXIT_FINDINGS if errors else 0)
+    try:
+        with _progress(enabled=output.value == "text") as progress:
+            report = run(root, identity=identity, history=history, use_cache=not no_cache, jobs=jobs,
+                         progress=progress)
+    except IdentityError as e:
+        typer.echo(f"ledger: {e}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    render("check", output.value, report.seen_from(Path.cwd()), Output(sys.stdout, _console))
+    raise typer.Exit(report.exit_code)
 
 
 def _keys(option: Optional[Path], required: bool = False) -> Optional[list]:  # type: ignore[type-arg]
@@ -163,13 +132,6 @@ def _keys(option: Optional[Path], required: bool = False) -> Optional[list]:  # 
     except IdentityError as e:
         typer.echo(f"ledger: {e}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-
-
-def _has_recipients(root: Path) -> bool:
-    """True when ledger.yaml lists recipients: the ledger keeps sealed identities."""
-    from .keyring import has_recipients
-
-    return has_recipients(root)
 
 
 @contextlib.contextmanager
@@ -241,12 +203,6 @@ def schema(
         typer.echo(f"{folder}: {len(schemas.generate())} schemas already up to date")
 
 
-class FiguresFormat(str, Enum):
-    text = "text"
-    markdown = "markdown"
-    json = "json"
-
-
 FINDING_KINDS = ("conflict", "gap", "exceeds", "sum", "agree")
 
 
@@ -282,28 +238,16 @@ def diff_figures(
     overlapping periods), narrower counts that exceed broader ones, totals that do not add up, and,
     with --all, figures that agree. Side by side: one measure for several populations.
     """
-    from .collector import collecting
-    from .crosscheck import crosscheck, select
-    from .diff_report import Vocab, render_json, render_markdown, render_text
-    from .display import markdown, one_line
-    from .load import load_ledger
+    from .crosscheck import cross_check
+    from .output import Output, render
 
     kinds = _kinds(kind, "--kind")
     fail_kinds = _kinds(fail_on, "--fail-on") or []
     if kinds is None:
         kinds = [k for k in FINDING_KINDS if k != "agree" or include_agree]
-    root = _root(ledger)
-    with collecting(False):  # reading turns it back on where it is needed
-        loaded, _ = load_ledger(root)
-        report = crosscheck(loaded)
-        findings, breakdowns = select(report, loaded, measure, place, kinds)
-        if output is FiguresFormat.json:
-            typer.echo(render_json(findings, breakdowns))
-        elif output is FiguresFormat.markdown:
-            typer.echo(render_markdown(report, findings, breakdowns, Vocab(loaded.config, markdown),
-                                       loaded.config.title if loaded.config else None), nl=False)
-        else:
-            render_text(report, findings, breakdowns, Vocab(loaded.config, one_line), _console())
+    selection = cross_check(_root(ledger), measure, place, kinds)
+    render("diff-figures", output.value, selection, Output(sys.stdout, _console))
+    findings = selection.findings
     if any(f.kind in fail_kinds for f in findings):
         raise typer.Exit(EXIT_FINDINGS)
 

@@ -17,12 +17,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from pathlib import Path
 from typing import Literal
 
 from .citation import Source, claim_date, describe_source
 from .figures import FigureValue, Interval, Period
 from .load import Ledger
-from .models import Claim
+from .models import Claim, LedgerConfig
 
 Kind = Literal["conflict", "gap", "exceeds", "sum", "agree"]
 KINDS: tuple[Kind, ...] = ("conflict", "gap", "exceeds", "sum", "agree")
@@ -481,3 +482,32 @@ def select(report: FigureReport, ledger: Ledger, measure: str | None = None, pla
     findings = [f for f in report.findings if f.kind in wanted and any(about(c) for c in f.claims)]
     breakdowns = [b for b in report.breakdowns if any(about(c) for c in b.claims)]
     return findings, breakdowns
+
+
+@dataclass
+class Selection:
+    """What `ledger diff-figures` shows: the engine's report, the findings and breakdowns selected, and the
+    ledger's settings (its vocabularies' labels, its title)."""
+
+    report: FigureReport
+    findings: list[FigureFinding]
+    breakdowns: list[Breakdown]
+    config: LedgerConfig | None
+
+    @property
+    def title(self) -> str | None:
+        return self.config.title if self.config is not None else None
+
+
+def cross_check(root: Path, measure: str | None = None, place: str | None = None,
+                kinds: Iterable[str] | None = None) -> Selection:
+    """`ledger diff-figures` as one library call: the ledger at `root` read, cross-checked, and the findings about
+    `measure` and `place` (or anything within them) of `kinds` selected."""
+    from .collector import collecting
+    from .load import load_ledger
+
+    with collecting(False):  # reading turns it back on where it is needed
+        loaded, _ = load_ledger(root)
+        report = crosscheck(loaded)
+        findings, breakdowns = select(report, loaded, measure, place, kinds)
+    return Selection(report, findings, breakdowns, loaded.config)

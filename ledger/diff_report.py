@@ -8,8 +8,9 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .citation import long_date
-from .crosscheck import Bound, Breakdown, ClaimView, FigureFinding, FigureReport, Number
-from .display import json_text, prose
+from .crosscheck import Bound, Breakdown, ClaimView, FigureFinding, FigureReport, Number, Selection
+from .display import json_text, markdown, one_line, prose
+from .output import Output, renderer
 from .figures import FigureValue, Interval, Period
 
 if TYPE_CHECKING:
@@ -369,3 +370,23 @@ def _text_line(f: FigureFinding) -> str:
         return pair
     extra = f"; periods {f.a.period} vs {f.b.period}" if f.a.period != f.b.period else ""
     return f"{pair}: {difference_words(f)}{extra}"
+
+
+@renderer("diff-figures", "text")
+def text(selection: Selection, out: Output) -> None:
+    """For each measure with findings, a table of its claims, then each finding under it; rich at a terminal."""
+    render_text(selection.report, selection.findings, selection.breakdowns, Vocab(selection.config, one_line),
+                out.console())
+
+
+@renderer("diff-figures", "markdown")
+def markdown_sentences(selection: Selection, out: Output) -> None:
+    """Sentences for a letter's draft, sources numbered at the end."""
+    out.write(render_markdown(selection.report, selection.findings, selection.breakdowns,
+                              Vocab(selection.config, markdown), selection.title))
+
+
+@renderer("diff-figures", "json")
+def json_findings(selection: Selection, out: Output) -> None:
+    """The findings, breakdowns and claims, for other tools."""
+    out.write(render_json(selection.findings, selection.breakdowns) + "\n")

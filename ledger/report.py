@@ -1,30 +1,18 @@
-"""Renderers: the same findings as rich text, JSON, or GitHub Actions annotations."""
+"""The renderers of `ledger check`: the same findings as text (rich at a terminal), JSON, or GitHub Actions
+annotations, registered in the one table of renderers (ledger/output.py)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable
-from dataclasses import replace
-from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from .display import json_text, one_line
 from .findings import Finding
+from .output import Output, renderer
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-
-def relocate(findings: Iterable[Finding], root: Path, cwd: Path) -> list[Finding]:
-    """Findings with paths relative to `cwd`, so that editors and CI can open them as printed."""
-    out = []
-    for f in findings:
-        try:
-            shown = os.path.relpath(root / f.file, cwd)
-        except ValueError:  # another drive on Windows
-            shown = str(root / f.file)
-        out.append(replace(f, file=Path(shown).as_posix()))
-    return out
+    from .checking import CheckReport
 
 
 def location(f: Finding) -> str:
@@ -33,17 +21,6 @@ def location(f: Finding) -> str:
     if f.line <= 0:
         return file
     return f"{file}:{f.line}:{f.column}" if f.column > 0 else f"{file}:{f.line}"
-
-
-def plain_output(stream: TextIO) -> bool:
-    """True when rich would print `stream` no colour (not a terminal, neither FORCE_COLOR nor TTY_COMPATIBLE
-    set): the same lines are then written without importing rich, a tenth of a cached check's time."""
-    if "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ:
-        return False
-    try:
-        return not stream.isatty()
-    except (AttributeError, ValueError):
-        return True
 
 
 def text_lines(findings: list[Finding], summary: str) -> list[str]:
@@ -94,3 +71,25 @@ def render_github(findings: list[Finding]) -> str:
         props.append(f"title={_escape_property('ledger ' + f.code)}")
         lines.append(f"::{f.severity} {','.join(props)}::{_escape_data(f.message)}")
     return "\n".join(lines)
+
+
+@renderer("check", "text")
+def text(report: CheckReport, out: Output) -> None:
+    """`path:line:col: severity[code]: message` lines, then the summary; coloured at a terminal."""
+    if out.plain:
+        out.write("\n".join(text_lines(report.findings, report.summary())) + "\n")
+    else:
+        render_text(report.findings, out.console(), report.summary())
+
+
+@renderer("check", "json")
+def json(report: CheckReport, out: Output) -> None:
+    """The findings as a JSON list."""
+    out.write(render_json(report.findings) + "\n")
+
+
+@renderer("check", "github")
+def github(report: CheckReport, out: Output) -> None:
+    """One workflow command per finding, nothing when there is none."""
+    if report.findings:
+        out.write(render_github(report.findings) + "\n")

@@ -132,7 +132,8 @@ def test_plain_text_is_what_rich_prints_without_colour(ledger_dir: LedgerDir,
 
     from ledger.checks import check_ledger
     from ledger.cli import _console
-    from ledger.report import plain_output, render_text, text_lines
+    from ledger.output import Output
+    from ledger.report import render_text, text_lines
 
     ledger_dir.record("testimonies/t-broken.yaml", BROKEN)
     ledger_dir.record("orgs/[x].yaml", "kind: org\nid: x\nname: [Казахстан]\nnotes: 1\n")
@@ -144,9 +145,9 @@ def test_plain_text_is_what_rich_prints_without_colour(ledger_dir: LedgerDir,
     console.file = io.StringIO()
     render_text(findings, console, "✗ [summary] — ü")
     assert console.file.getvalue() == "\n".join(text_lines(findings, "✗ [summary] — ü")) + "\n"
-    assert plain_output(io.StringIO())
+    assert Output(io.StringIO()).plain
     monkeypatch.setenv("FORCE_COLOR", "1")
-    assert not plain_output(io.StringIO())
+    assert not Output(io.StringIO()).plain
 
 
 def _installed_ledger() -> str:
@@ -174,3 +175,26 @@ def test_installed_command_in_a_subprocess(ledger_dir: LedgerDir) -> None:
 def test_help_and_version(runner: CliRunner) -> None:
     assert "check" in runner.invoke(app, ["--help"]).output
     assert runner.invoke(app, ["--version"]).output.startswith("ledger ")
+
+
+def test_every_format_of_every_command_has_one_renderer() -> None:
+    from ledger.output import FORMATS, renderers
+
+    for command, names in FORMATS.items():
+        assert sorted(renderers(command)) == sorted(names)
+
+
+def test_the_library_call_is_what_the_command_prints(ledger_dir: LedgerDir, runner: CliRunner,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`checking.run` gives the findings and the summary line that `ledger check` prints, leak note included."""
+    from ledger.checking import run
+    from ledger.report import text_lines
+
+    ledger_dir.record("testimonies/t-broken.yaml", BROKEN)
+    monkeypatch.chdir(ledger_dir.root)
+    monkeypatch.delenv("LEDGER_IDENTITY", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(ledger_dir.root / "no-config"))
+    report = run(ledger_dir.root).seen_from(ledger_dir.root)
+    printed = runner.invoke(app, ["check"]).output
+    assert printed == "\n".join(text_lines(report.findings, report.summary())) + "\n"
+    assert report.exit_code == 1 and report.summary().startswith("✗ 1 error in 1 file")
