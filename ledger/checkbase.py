@@ -22,7 +22,7 @@ from .facts import (
     EVIDENCE_PATH,
     FILES,
     ID,
-    INDEX,
+    DOCUMENT,
     KIND,
     LINE,
     REF_ID,
@@ -79,7 +79,7 @@ class Strings(Sequence[str]):
         return range(lo, hi)
 
 
-def _ints(values: Any) -> array:
+def _ints(values: Any) -> array[int]:
     return array("q", values)
 
 
@@ -109,7 +109,7 @@ def build(files: list[tuple[str, int, int, str, int, bytes, list[Any], list[Any]
         "starts": _ints(accumulate((len(file[6]) for file in files), initial=0)),
         "kinds": kinds,
         "r_kind": bytes(kind_code[f[KIND]] for f in rows),
-        "r_index": _ints([f[INDEX] for f in rows]),
+        "r_index": _ints([f[DOCUMENT] for f in rows]),
         "r_line": _ints([f[LINE] for f in rows]),
         # every row, ordered by id (a stable sort: the rows of one id stay in file order)
         "id_rows": _ints(sorted(range(len(r_id)), key=r_id.__getitem__)),
@@ -207,7 +207,7 @@ class Base:
         return self._numbers[name]
 
     def sha(self, i: int) -> str:
-        return self.shas[32 * i:32 * i + 32].hex()
+        return bytes(self.shas[32 * i:32 * i + 32]).hex()
 
     def file_of_row(self, row: int) -> int:
         return bisect.bisect_right(self.starts, row) - 1
@@ -297,7 +297,7 @@ class Index:
         if rid in self._first_extra:
             name, f = self._first_extra[rid]
             b = self.base
-            if row is None or (name, f.index) < (b.names[b.file_of_row(row)], b.r_index[row]):
+            if row is None or (name, f.document) < (b.names[b.file_of_row(row)], b.r_index[row]):
                 return name, f
         return row
 
@@ -307,7 +307,7 @@ class Index:
             raise KeyError(rid)
         if isinstance(found, tuple):
             name, f = found
-            return Target(f.kind, name, f.index, f.line)
+            return Target(f.kind, name, f.document, f.line)
         b = self.base
         return Target(b.kind(found), b.names[b.file_of_row(found)], b.r_index[found], b.r_line[found])
 
@@ -352,7 +352,7 @@ class Index:
 
     def files_with(self, ids: Iterable[str]) -> set[str]:
         """The files that hold a record of any of `ids`."""
-        b, out = self.base, set()
+        b, out = self.base, set[str]()
         for rid in ids:
             out.update(b.names[b.file_of_row(row)] for row in b.rows_with(rid) if self._alive(row))
             out.update(self._extra_ids.get(rid, ()))

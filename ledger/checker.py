@@ -562,7 +562,8 @@ class _Run:
             return self.delta_rules[name]
         if self.delta.get(name, 0) is None or name in self.delta:
             return []  # gone, or read again: what the base holds of it is stale
-        return self.base.rule_findings.get(name, [])
+        found: list[PlainFinding] = self.base.rule_findings.get(name, [])
+        return found
 
     def _findings(self) -> list[Finding]:
         """Every file's findings: of reading it, then of the rules."""
@@ -572,7 +573,8 @@ class _Run:
 
     def _records(self, extra: dict[str, list[Facts]]) -> int:
         b = self.base
-        return b.rows - sum(b.starts[i + 1] - b.starts[i] for i in self.dead) + sum(map(len, extra.values()))
+        dead = sum(int(b.starts[i + 1]) - int(b.starts[i]) for i in self.dead)
+        return b.rows - dead + sum(map(len, extra.values()))
 
     def _save(self, findings: list[Finding], evidence: _EvidenceUse, extra: dict[str, list[Facts]]) -> None:
         if not self.use_cache:

@@ -40,7 +40,7 @@ def duplicate_ids(ctx: Context) -> Iterator[Finding]:
     """An id names one record across the whole ledger."""
     for f in ctx.facts:
         first = ctx.first[f.id]
-        if (first.file, first.index) != (f.file, f.index):
+        if (first.file, first.document) != (f.file, f.document):
             line, _ = ctx.locate(first, "id")
             yield ctx.finding(f, "duplicate-id", f"duplicate id `{f.id}`: already used by the {first.kind} at "
                               f"{first.file}:{line}; give one of them a new id", "id")
@@ -236,6 +236,7 @@ def _evidence_file(ctx: Context, f: Facts, i: int, path: str, sha256: str, root:
         yield ctx.finding(f, "not-regular-file", f"`files[{i}].path` names {what_it_is(mode)}, not a regular file: "
                             "not read", *where)
     else:
+        assert target is not None  # inside the ledger, so resolved
         try:
             actual = ctx.sha256(target, path)
         except (OSError, Refused) as e:

@@ -64,7 +64,7 @@ def _block(value: Any, indent: int) -> Any:
                     at += len(line)
                     positions.append(at)
                     at += 1
-                folded.fold_pos = positions  # type: ignore[attr-defined]
+                folded.fold_pos = positions
                 return folded
     return value
 

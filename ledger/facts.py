@@ -46,7 +46,7 @@ class Figure(NamedTuple):
 class Evidence(NamedTuple):
     """A document's evidence file: its position in `files`, its path as written, its recorded sha256."""
 
-    index: int
+    position: int
     path: str
     sha256: str
 
@@ -57,7 +57,7 @@ class Facts(NamedTuple):
     kind: str
     id: str
     file: str
-    index: int  # the document's index in its file
+    document: int  # which of its file's YAML documents holds it (from 0)
     line: int  # where the record starts
     column: int
     refs: tuple[Ref, ...]
@@ -69,7 +69,8 @@ class Facts(NamedTuple):
 # The positions of the plain form's fields, by name, for the cache's columns, which read them on every record of a
 # large ledger: taken from the named tuples, never written out by hand.
 _AT = {name: i for i, name in enumerate(Facts._fields)}
-KIND, ID, INDEX, LINE, REFS, CLAIM, FILES = (_AT[n] for n in ("kind", "id", "index", "line", "refs", "claim", "files"))
+KIND, ID, DOCUMENT, LINE, REFS, CLAIM, FILES = (_AT[n] for n in ("kind", "id", "document", "line", "refs", "claim",
+                                                                 "files"))
 SUM_OF = Figure._fields.index("sum_of")
 REF_PATH, REF_ID = Ref._fields.index("path"), Ref._fields.index("id")
 EVIDENCE_PATH = Evidence._fields.index("path")
@@ -81,8 +82,8 @@ def _ids(value: Any) -> list[tuple[Path, str]]:
     return [((), value)] if value is not None else []
 
 
-def facts_of(record: Any, file: str, index: int, line: int, column: int) -> Facts:
-    """The facts of a validated record."""
+def facts_of(record: Any, file: str, document: int, line: int, column: int) -> Facts:
+    """The facts of a validated record, the `document`-th of its file."""
     refs = tuple(
         Ref((name, *sub), ref, kinds)
         for name, kinds in record.references.items()
@@ -100,7 +101,7 @@ def facts_of(record: Any, file: str, index: int, line: int, column: int) -> Fact
         claim = Figure(v.form, v.a, v.b, tuple(record.sum_of), record.quote is not None)
     files = tuple(Evidence(i, f.path, f.sha256.lower()) for i, f in enumerate(record.files)) \
         if record.kind == "document" else ()
-    return Facts(record.kind, record.id, file, index, line, column, refs, tuple(vocab), claim, files)
+    return Facts(record.kind, record.id, file, document, line, column, refs, tuple(vocab), claim, files)
 
 
 def plain(facts: Facts) -> tuple[Any, ...]:
@@ -111,8 +112,8 @@ def plain(facts: Facts) -> tuple[Any, ...]:
 
 def from_plain(raw: Any) -> Facts:
     """Facts from the plain nested tuples the cache stores."""
-    kind, rid, file, index, line, column, refs, vocab, claim, files = raw
-    return Facts(kind, rid, file, index, line, column, tuple(Ref._make(r) for r in refs),
+    kind, rid, file, document, line, column, refs, vocab, claim, files = raw
+    return Facts(kind, rid, file, document, line, column, tuple(Ref._make(r) for r in refs),
                  tuple(VocabUse._make(v) for v in vocab), Figure._make(claim) if claim is not None else None,
                  tuple(Evidence._make(e) for e in files))
 
@@ -122,7 +123,7 @@ class Target(NamedTuple):
 
     kind: str
     file: str
-    index: int
+    document: int
     line: int
 
 
@@ -146,7 +147,7 @@ class FactsIndex:
         self._claims: dict[str, Figure] = {}
         for f in facts:
             if f.id not in self.first:
-                self.first[f.id] = Target(f.kind, f.file, f.index, f.line)
+                self.first[f.id] = Target(f.kind, f.file, f.document, f.line)
                 if f.claim is not None:
                     self._claims[f.id] = f.claim
         self._referrers: dict[str, list[Referrer]] | None = None

@@ -386,13 +386,15 @@ def _scalars(text: str) -> Iterator[tuple[int, int, str]]:
     """(first line, last line, value) of each YAML scalar (keys too) that reads otherwise decoded than written:
     those over several lines (folds joined, whatever blank lines between) and double-quoted ones with escapes.
     A text that is not YAML gives what was read before the parser stopped."""
-    import yaml  # type: ignore[import-untyped]
+    import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     lines: list[str] | None = None
     try:
         for event in yaml.parse(text, Loader=loader):
             if not isinstance(event, yaml.ScalarEvent):
+                continue
+            if event.start_mark is None or event.end_mark is None:
                 continue
             first, last, value = event.start_mark.line, event.end_mark.line, event.value
             if "-----BEGIN " in value:

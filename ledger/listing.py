@@ -24,8 +24,8 @@ class Listing:
     compare with the last run's."""
 
     names: list[str]
-    sizes: array
-    mtimes: array
+    sizes: array[int]
+    mtimes: array[int]
     # the folders listed, relative to the ledger root, with their mtimes: while none changes, neither do the names
     # (-1: a folder that could not be listed, listed again by every run; -2: one that is not there)
     folders: list[tuple[str, int]] = field(default_factory=list, compare=False)
@@ -190,7 +190,7 @@ class HeadStart:
 
 
 def _stat_all(folders: list[Folder], jobs: int, root: str, head: HeadStart | None = None,
-              last: tuple[bytes, bytes] | None = None) -> tuple[array, array]:
+              last: tuple[bytes, bytes] | None = None) -> tuple[array[int], array[int]]:
     """Sizes and mtimes of every file of `folders`, in order. With `jobs` > 1 and enough files, a forked child
     stats chunks from the end and this process from the start, until they meet; this process does
     `head.work` first once a chunk differs from `last` (the last sizes and mtimes, when they list the same

@@ -339,7 +339,7 @@ AnyRecord = Annotated[
 ]
 # every kind, from the union above: the one list of models
 MODELS: dict[str, type[Record]] = {
-    model.model_fields["kind"].annotation.__args__[0]: model  # type: ignore[union-attr]
+    typing.get_args(model.model_fields["kind"].annotation)[0]: model
     for model in typing.get_args(typing.get_args(AnyRecord)[0])
 }
 if tuple(MODELS) != KINDS:  # ledger/kinds.py names the kinds for whoever must not import pydantic
@@ -361,7 +361,7 @@ class MeasureEntry(VocabEntry):
         "stock: people in a state on a date (held in custody)")
 
 
-OFFICIAL_TYPES: tuple[str, ...] = ("government", "prosecutor", "police", "court")
+OFFICIAL_TYPES: tuple[OrgType, ...] = ("government", "prosecutor", "police", "court")
 
 
 class Figures(_Strict):
@@ -380,7 +380,7 @@ class LedgerConfig(_Strict):
     places: dict[Slug, VocabEntry] = {}
     populations: dict[Slug, VocabEntry] = {}
     allegations: list[Slug] = []
-    figures: Figures = Figures()
+    figures: Figures = Figures.model_validate({})
     recipients: dict[Slug, AgeRecipient] = Field(
         {}, description="who can read protected identities: a neutral name and an age public key each")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typing
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -131,8 +130,17 @@ class Asker:
             self.say(f"  {error}", "red")
 
 
-@lru_cache(maxsize=None)
-def _adapter(model: type[Any], name: str):  # type: ignore[no-untyped-def]
+_ADAPTERS: dict[tuple[type[Any], str], Any] = {}
+
+
+def _adapter(model: type[Any], name: str) -> Any:
+    """A validator of one field's values, made once (pydantic builds one in milliseconds)."""
+    if (model, name) not in _ADAPTERS:
+        _ADAPTERS[(model, name)] = _make_adapter(model, name)
+    return _ADAPTERS[(model, name)]
+
+
+def _make_adapter(model: type[Any], name: str) -> Any:
     from pydantic import ConfigDict, TypeAdapter
 
     annotation = model.model_fields[name].rebuild_annotation()  # with its constraints and validators
@@ -272,7 +280,7 @@ def _ask_any(asker: Asker, model: type[Any], name: str, path: tuple[str, ...], r
             if value is not None:
                 nested[sub_name] = value
         return nested
-    items = []
+    items: list[dict[str, Any]] = []
     first = next(iter(sub.model_fields))
     while True:
         asker.say(f"{'.'.join(path)}: Enter at `{first}` to finish", "dim")

@@ -141,7 +141,7 @@ class Context:
         column = f.column if isinstance(f, Facts) else 1
         if not path and not key:
             return f.line, column
-        doc = self.document(f.file, f.index)
+        doc = self.document(f.file, f.document)
         return doc.locate(path, key=key) if doc is not None else (f.line, column)
 
     def finding(self, f: Facts, code: str, message: str, *path: Any, key: bool = False) -> Finding:

@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .findings import Finding
-from .models import KINDS, MODELS, SLUG_HELP, SLUG_PATTERN, LedgerConfig, Record
+from .kinds import KINDS
+from .models import MODELS, SLUG_HELP, SLUG_PATTERN, LedgerConfig, Record
 from .yamlio import Document
 
 
@@ -135,7 +136,8 @@ def validate_record(doc: Document, file: str) -> tuple[Record | None, list[Findi
     """The record one document holds, or the findings that say why it is not one."""
     data = doc.data
     if not isinstance(data, dict):
-        what = {list: "a list", str: "a single text value"}.get(type(data), f"a single {type(data).__name__} value")
+        names: dict[type, str] = {list: "a list", str: "a single text value"}
+        what = names.get(type(data), f"a single {type(data).__name__} value")
         return None, [Finding(file, doc.line, doc.column, "not-a-record",
                               f"a record is a mapping with `kind:` and `id:`, but this document is {what}")]
     kind = data.get("kind")

@@ -82,8 +82,8 @@ def _resolve_tagged(text: str, tag: str) -> Any:
     if name == "str":
         return text
     if name in ("int", "float", "bool", "null"):
-        value = resolve_plain(text)
-        wanted = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[name]
+        value: Any = resolve_plain(text)
+        wanted: Any = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[name]
         if isinstance(value, bool) and name != "bool":
             value = text
         if not isinstance(value, wanted):
@@ -437,7 +437,7 @@ class _Fallback(Exception):
 def _fast_loader() -> type:
     import yaml
 
-    class FastLoader(yaml.CSafeLoader):  # type: ignore[name-defined,misc]
+    class FastLoader(yaml.CSafeLoader):
         def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
             # Files with explicit tags never come this way, so every tag is implicit: `_to_data` resolves
             # plain scalars itself, by the core schema, which costs less than asking for a tag.
@@ -452,7 +452,7 @@ def _fast_loader() -> type:
     return FastLoader
 
 
-def _to_data(node: Any, scalar: type, mapping: type, depth: int = 0) -> Any:
+def _to_data(node: Any, scalar: Any, mapping: Any, depth: int = 0) -> Any:
     cls = node.__class__
     if cls is scalar:
         return node.value if node.style else resolve_plain(node.value)  # libyaml's plain style is ''
@@ -503,8 +503,8 @@ def _libyaml_positions(text: str, index: int) -> tuple[dict[Path, Pos], dict[Pat
     return None
 
 
-def _walk_nodes(node: Any, path: Path, positions: dict[Path, Pos], keys: dict[Path, Pos], scalar: type,
-                mapping: type, depth: int) -> None:
+def _walk_nodes(node: Any, path: Path, positions: dict[Path, Pos], keys: dict[Path, Pos], scalar: Any,
+                mapping: Any, depth: int) -> None:
     if node.__class__ is scalar:
         if not node.value and not node.style:
             raise _Fallback  # an empty value: the two parsers place it differently, and only the precise one counts
