@@ -70,10 +70,15 @@ LISTING_NAME = "listing.bin"  # the files' sizes and mtimes as the last run foun
 NAMES_NAME = "names.bin"  # their names and their folders' mtimes, written only when those change
 
 
+CACHE_LIMIT = 1 << 32  # a base of millions of records; a file larger than this is no cache of ours
+
+
 def _read(path: Path) -> tuple[bytes, Any] | None:
+    from .reading import Refused, read_bytes
+
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = read_bytes(path, path.parent, CACHE_LIMIT)  # a regular file of the cache folder, nothing else
+    except (OSError, Refused):
         return None
     if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + 32:
         return None
@@ -96,13 +101,25 @@ def _folder(root: Path) -> Path:
     return root / STATE_DIR / "cache"
 
 
+def _home(folder: Path) -> tuple[int, int] | None:
+    """The cache folder's device and inode. A cache is used only in the folder it was written in: one that came
+    with a checkout (`.ledger/` committed with `git add -f`, then cloned) sits in a folder the clone made, and is
+    ignored, so that nobody can hand a check the findings it should report."""
+    try:
+        st = os.stat(folder, follow_symlinks=False)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def load(root: Path, expected_fingerprint: str) -> dict[str, Any] | None:
     """The state of the last run on the ledger at `root`, or None when there is none usable."""
     read = _read(_folder(root) / CACHE_NAME)
     if read is None:
         return None
     data = read[1]
-    if not isinstance(data, dict) or data.get("fingerprint") != expected_fingerprint:
+    if not isinstance(data, dict) or data.get("fingerprint") != expected_fingerprint \
+            or data.get("home") != _home(_folder(root)):
         return None
     for key, kind in (("evidence", dict), ("written", int), ("result", list), ("records", int), ("base", bytes),
                       ("delta", dict), ("delta_rules", dict), ("ledger", dict), ("retry", list)):
@@ -182,6 +199,6 @@ def save(root: Path, state: dict[str, Any], base: Any = None, blobs: bytes | Non
         if base is not None:
             base = {**base, "blobs_sha": _write(folder / BLOBS_NAME, blobs or b"")}
             state = {**state, "base": _write(folder / BASE_NAME, marshal.dumps(base))}
-        _write(folder / CACHE_NAME, marshal.dumps({"written": time.time_ns(), **state}))
+        _write(folder / CACHE_NAME, marshal.dumps({"written": time.time_ns(), **state, "home": _home(folder)}))
     except (OSError, ValueError, LedgerError):
         pass

@@ -167,7 +167,11 @@ def sealed_identities(root: Path) -> tuple[list[Sealed], list[Finding]]:
         except OSError as e:
             problems.append(Finding(name, 0, 0, "identity-unreadable", f"cannot read the file: {e.strerror}"))
             continue
-        if ARMOR_BEGIN.encode() not in raw:
+        armoured = ARMOR_BEGIN.encode() in raw
+        # the identity is found in the data, as the file reads: a formatter may have folded its armour over
+        # lines, or an escape may spell its key; only a file that holds neither the key nor an escape can be
+        # passed over unparsed
+        if not armoured and b"identity" not in raw and b"\\" not in raw:
             continue
         parsed = parse_bytes(raw, name)
         seen = 0
@@ -183,7 +187,7 @@ def sealed_identities(root: Path) -> tuple[list[Sealed], list[Finding]]:
             label = pseudonym if isinstance(pseudonym, str) else record_id
             line, _ = doc.locate(("identity",), key=True)
             found.append(Sealed(path, name, record_id, label, line, data["identity"], doc.index))
-        if not seen:
+        if not seen and armoured:
             problems.append(Finding(name, 1, 1, "identity-unreadable",
                                     "this file holds an age armour, but no person record with an `identity` could "
                                     "be read from it: fix the file (`ledger check` says how)"))

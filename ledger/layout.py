@@ -43,12 +43,22 @@ def open_root(path: Path | None) -> Path:
     raise LedgerNotFound(f"no {CONFIG_NAME} in {path}")
 
 
+STATE_FOLDERS = ("cache", "tmp")  # in .ledger/
+
+
 def state_dir(root: Path) -> Path:
     """`.ledger/` in the ledger root, created with a .gitignore that ignores the folder itself; LedgerError when it
-    cannot be (a file of that name, a read-only ledger)."""
+    cannot be (a file of that name, a link, a read-only ledger).
+
+    `.ledger/` can be committed all the same (`git add -f`): a link in it, which git stores and a clone makes,
+    would lead ledger's writes out of the ledger (a lock file truncated, a cache written over someone's file).
+    Nothing ledger writes there is ever a link, so every link found there, or in its folders, is removed."""
     from .errors import LedgerError
 
     state = root / STATE_DIR
+    if state.is_symlink():
+        raise LedgerError(f"{STATE_DIR} in the ledger root is a link: ledger keeps its lock, cache and temporary "
+                          "files in a real folder of the ledger; remove the link")
     try:
         state.mkdir(exist_ok=True)
     except FileExistsError:
@@ -56,6 +66,7 @@ def state_dir(root: Path) -> Path:
                           "temporary files there; move that file away") from None
     except OSError as e:
         raise LedgerError(f"cannot make {STATE_DIR}/ in the ledger root: {e.strerror}") from None
+    _unlink_links(state, STATE_FOLDERS)
     ignore = state / ".gitignore"
     try:
         with open(ignore, "rb") as handle:
@@ -66,7 +77,7 @@ def state_dir(root: Path) -> Path:
         # One write of a few bytes, no temp file: a temp file in a folder git does not ignore yet is what a writer
         # killed here would leave for anyone to commit. A file emptied by such a kill is mended here next time.
         try:
-            fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
             try:
                 os.write(fd, IGNORE_ALL)
             finally:
@@ -74,6 +85,21 @@ def state_dir(root: Path) -> Path:
         except OSError as e:
             raise LedgerError(f"cannot write {STATE_DIR}/.gitignore: {e.strerror}") from None
     return state
+
+
+def _unlink_links(folder: Path, inner: tuple[str, ...]) -> None:
+    """Remove every link in `folder` and in its `inner` folders (a folder that is a link goes too)."""
+    for sub in (folder, *(folder / name for name in inner)):
+        try:
+            with os.scandir(sub) as entries:
+                links = [entry.path for entry in entries if entry.is_symlink()]
+        except OSError:
+            continue
+        for path in links:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
 
 IGNORE_ALL = b"*\n# ledger's own state: locks, caches and temporary files\n"

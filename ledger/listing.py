@@ -86,9 +86,11 @@ class _Walk:
 
 
 def _walk(top: str, top_prefix: str, walk: _Walk) -> list[Folder]:
-    """Every folder under `top` (hidden ones and links to folders skipped, each real folder once) with the names
-    of its record files, in the order the file system lists them; each folder's mtime, taken before it is
-    listed, goes into `walk.mtimes`, and each folder that cannot be listed into `walk.refused`."""
+    """Every folder under `top` (hidden ones skipped, each real folder once) with the names of its record files,
+    in the order the file system lists them; each folder's mtime, taken before it is listed, goes into
+    `walk.mtimes`, and each folder that cannot be listed into `walk.refused`. A link to a folder is never walked:
+    it is listed among the record files, whatever its name, for reading it to say what it is (a folder of records
+    behind a link must not go unchecked in silence)."""
     out: list[Folder] = []
     stack = [(top, top_prefix)]
     while stack:
@@ -102,11 +104,14 @@ def _walk(top: str, top_prefix: str, walk: _Walk) -> list[Folder]:
             found = os.listdir(folder)
         except OSError as e:
             # no mtime can vouch for a folder that could not be listed (a chmod changes none): listed again
-            # by every run, so that its files are found once it can be
-            gone = e.errno in (errno.ENOENT, errno.ENOTDIR)
+            # by every run, so that its files are found once it can be. A folder removed meanwhile is gone; so
+            # is records/ when there is none at all, but not records/ as a file or a link that leads nowhere.
+            gone = e.errno in (errno.ENOENT, errno.ENOTDIR) and (folder != top or (
+                e.errno == errno.ENOENT and not os.path.islink(folder)))
             walk.mtimes.append((prefix[:-1], -2 if gone else -1))
             if not gone:
-                walk.refused.append((prefix, e.strerror or "it cannot be listed"))
+                reason = "it is not a folder" if e.errno in (errno.ENOTDIR, errno.ENOENT) else e.strerror
+                walk.refused.append((prefix, reason or "it cannot be listed"))
             continue
         walk.mtimes.append((prefix[:-1], mtime))
         # a name that ends like a record is taken for a file (stat tells, below); any other may be a folder
@@ -117,16 +122,18 @@ def _walk(top: str, top_prefix: str, walk: _Walk) -> list[Folder]:
         if len(files) < len(found):
             base = folder + os.sep
             for n in found:
-                if n[0] != "." and not n.endswith(RECORD_SUFFIXES) and os.path.isdir(base + n) \
-                        and not os.path.islink(base + n):
-                    stack.append((base + n, prefix + n + "/"))
+                if n[0] != "." and not n.endswith(RECORD_SUFFIXES) and os.path.isdir(base + n):
+                    if os.path.islink(base + n):
+                        files.append(n)
+                    else:
+                        stack.append((base + n, prefix + n + "/"))
     return out
 
 
 def folder_findings(listing: Listing) -> list[Finding]:
     """An `unreadable-folder` finding for each folder the listing could not look into."""
     return [Finding(folder, 0, 0, "unreadable-folder", f"this folder cannot be listed ({reason}), so the records "
-                    "in it were not checked; make it readable (chmod u+rx) or remove it")
+                    "in it were not checked; make it a folder you can read (chmod u+rx), or remove it")
             for folder, reason in listing.refused]
 
 
@@ -311,25 +318,27 @@ def _unchanged(root: Path, folders: list[tuple[str, int]], trusted_before: int) 
     return True
 
 
-def scan_folder(root: Path, top: Path, top_prefix: str, jobs: int = 1, head: HeadStart | None = None,
-                walk: _Walk | None = None) -> Listing:
-    """Every record file under `top`, named from `top_prefix`, with its size and mtime."""
-    walk = walk if walk is not None else _Walk()
-    folders = _walk(str(top), top_prefix, walk)
+def scan_folder(root: Path, top: Path, top_prefix: str, jobs: int = 1, head: HeadStart | None = None) -> Listing:
+    """Every record file under `top`, named from `top_prefix`, with its size and mtime. A real folder named like a
+    record file is looked into; those are few, and are walked in turn (never recursively: a crafted tree of
+    thousands of such folders is only long)."""
+    walk = _Walk()
     names: list[str] = []
-    for _, prefix, files in folders:
-        names += [prefix + n for n in files]
-    listing = Listing(names, array("q"), array("q"), walk.mtimes, walk.refused)
-    sizes, mtimes = _stat_all(folders, jobs, str(root), head,
-                              _aligned(head, listing.names_digest()) if head else None)
-    if FOLDER in sizes:  # folders named like records: not files, but folders to look into
-        within = [i for i, size in enumerate(sizes) if size == FOLDER]
-        keep = [i for i, size in enumerate(sizes) if size != FOLDER]
-        paths = [os.path.join(str(top), *names[i][len(top_prefix):].split("/")) for i in within]
-        inner = [scan_folder(root, Path(path), names[i] + "/", walk=walk) for path, i in zip(paths, within)]
-        names = [names[i] for i in keep] + [n for sub in inner for n in sub.names]
-        sizes = array("q", [sizes[i] for i in keep] + [x for sub in inner for x in sub.sizes])
-        mtimes = array("q", [mtimes[i] for i in keep] + [x for sub in inner for x in sub.mtimes])
-        return Listing(names, sizes, mtimes, walk.mtimes, walk.refused)
-    listing.sizes, listing.mtimes = sizes, mtimes
-    return listing
+    sizes, mtimes = array("q"), array("q")
+    pending = [(top, top_prefix)]
+    while pending:
+        folder, prefix = pending.pop(0)
+        folders = _walk(str(folder), prefix, walk)
+        found = [prefix_ + n for _, prefix_, files in folders for n in files]
+        found_sizes, found_mtimes = _stat_all(folders, jobs, str(root), head,
+                                              _aligned(head, Listing(found, array("q"), array("q")).names_digest())
+                                              if head else None)
+        head = None  # a head start is for the first, main walk only
+        for name, size, mtime in zip(found, found_sizes, found_mtimes):
+            if size == FOLDER:  # a folder named like a record: its files come after
+                pending.append((Path(os.path.join(str(top), *name[len(top_prefix):].split("/"))), name + "/"))
+            else:
+                names.append(name)
+                sizes.append(size)
+                mtimes.append(mtime)
+    return Listing(names, sizes, mtimes, walk.mtimes, walk.refused)

@@ -56,9 +56,11 @@ def writer_lock(root: Path, what: str, timeout: float | None = None) -> Iterator
 
 
 def _note_holder(state: Path, what: str) -> None:
+    from .atomic import atomic_write_bytes
+
     note = {"pid": os.getpid(), "since": time.time(), "command": what}
-    with contextlib.suppress(OSError):  # only a courtesy to whoever waits
-        (state / HOLDER_NAME).write_text(json.dumps(note), encoding="utf-8")
+    with contextlib.suppress(OSError):  # only a courtesy to whoever waits; replaced, never written through a link
+        atomic_write_bytes(state / HOLDER_NAME, json.dumps(note).encode("utf-8"), durable=False)
 
 
 def _holder(state: Path) -> str:

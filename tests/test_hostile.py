@@ -537,3 +537,18 @@ def test_the_leak_check_reads_no_fifo_and_no_huge_file(tmp_path: Path, ledger_di
     result = runner.invoke(app, ["check", "--ledger", root, "--format", "json"], catch_exceptions=False)
     found = [(Path(f["file"]).name, f["code"]) for f in json.loads(result.output)]
     assert found == [("video.mp4", "identity-leak-skipped")]
+
+
+@pytest.mark.parametrize("what", ["file", "dangling-link", "link-out"])
+def test_records_that_is_not_a_folder_is_a_finding(shipped: LedgerDir, tmp_path: Path, what: str) -> None:
+    records = shipped.root / "records"
+    shutil.rmtree(records)
+    if what == "file":
+        records.write_text("kind: org\nid: x\nname: X\n")
+    elif what == "dangling-link":
+        records.symlink_to("nowhere")
+    else:
+        (tmp_path / "elsewhere").mkdir()
+        records.symlink_to(tmp_path / "elsewhere")
+    done = run(shipped.root, "check", "--format", "json")
+    assert done.returncode == 1 and codes(done) == [("records", "unreadable-folder")]
