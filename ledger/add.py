@@ -311,8 +311,8 @@ def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = Fals
             if signer is None:
                 raise AddError(["sealing a real identity needs your key, which signs it"])
             if signer.public not in ledger.config.signers.values():
-                raise AddError([f"your signing key is not listed in ledger.yaml, so the identity would be refused "
-                                f"as forged: `ledger keys add NAME age1… --signs {signer.public}`"])
+                raise AddError([(f"your signing key is not listed in ledger.yaml, so the identity would be "
+                                 f"refused as forged: `ledger keys add NAME age1… --signs {signer.public}`")])
             try:
                 draft["identity"] = seal(identity, str(draft["id"]), list(ledger.config.recipients.values()),
                                          signer)
