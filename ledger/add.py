@@ -7,7 +7,7 @@ import typing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .atomic import atomic_create_bytes
 from .emit import dump_record
@@ -19,6 +19,9 @@ from .models import MODELS, PLURALS, Claim, Record
 from .protection import draft_problems
 from .validate import validate_record
 from .yamlio import Document, parse_text, resolve_plain
+
+if TYPE_CHECKING:
+    from .identity import SigningKey
 
 
 class AddError(Exception):
@@ -281,10 +284,11 @@ def read_identity(text: str, source: str) -> dict[str, Any]:
 
 
 def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = False,
-               identity: dict[str, Any] | None = None) -> Added:
+               identity: dict[str, Any] | None = None, signer: SigningKey | None = None) -> Added:
     """Check a draft against the ledger and write it as a new file; raise AddError, writing nothing, when it
     cannot be added. An `id` left out is generated. A protected person's `identity` is sealed, in memory,
-    for the recipients ledger.yaml lists, bound to the record's id."""
+    for the recipients ledger.yaml lists, bound to the record's id, and signed by `signer`, which ledger.yaml
+    must list (an identity with any other signature, or none, is refused when it is opened)."""
     if kind not in MODELS:
         raise AddError([f"unknown kind `{kind}`; one of {', '.join(MODELS)}"])
     refused = draft_problems(kind, data)  # whichever way the draft came: flags, a file, prompts, an editor
@@ -304,8 +308,14 @@ def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = Fals
 
             if ledger.config is None:
                 raise AddError(["ledger.yaml is not valid: run `ledger check`"])
+            if signer is None:
+                raise AddError(["sealing a real identity needs your key, which signs it"])
+            if signer.public not in ledger.config.signers.values():
+                raise AddError([(f"your signing key is not listed in ledger.yaml, so the identity would be "
+                                 f"refused as forged: `ledger keys add NAME age1… --signs {signer.public}`")])
             try:
-                draft["identity"] = seal(identity, str(draft["id"]), list(ledger.config.recipients.values()))
+                draft["identity"] = seal(identity, str(draft["id"]), list(ledger.config.recipients.values()),
+                                         signer)
             except IdentityError as e:
                 raise AddError([str(e)]) from None
         checked = check_draft(ledger, kind, draft)

@@ -5,15 +5,19 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from . import __version__
 from .kinds import KINDS
 from .output import FORMATS
+
+if TYPE_CHECKING:
+    from .identity import SigningKey
 
 app = typer.Typer(
     help="An evidence ledger for human-rights research: check and cross-check YAML records of "
@@ -305,12 +309,17 @@ def add(
                                                         "--set or --from is given).", show_default=False)] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the record; write nothing.")] = False,
     ledger: LedgerOption = None,
+    key_file: Annotated[Optional[Path], typer.Option("--identity", "-i", help="With a real identity to seal: your "
+                                                     "age key file, whose signing key signs it (default: "
+                                                     "$LEDGER_IDENTITY, else the one `ledger keys init` made).",
+                                                     show_default=False)] = None,
 ) -> None:
     """Record new evidence without hand-editing YAML: asks, or takes flags, a file or an editor.
 
     The record is checked against the ledger as it stands (the model, the vocabularies, every
     reference) and written to records/<kind plural>/<id>.yaml, atomically, never over another file.
-    An id left out is made from the date and the main subject.
+    An id left out is made from the date and the main subject. A protected person's real identity is
+    sealed and signed with your key, which ledger.yaml must list as a signer.
     """
     from .add import AddError, add_record, apply_assignment, read_draft, read_identity, required_missing, summary
     from .display import lines_shown, one_line
@@ -322,10 +331,16 @@ def add(
     model = MODELS[kind.value]
     data: dict = {}
     identity: Optional[dict] = None
+    signer: Optional[SigningKey] = None
+    if interactive is None:
+        interactive = sys.stdin.isatty() and not assignments and from_file is None and not edit
+    asks_identity = sys.stdin.isatty() and (interactive or edit)  # a protected person's identity is asked for
     try:
         problems = option_problems(kind.value, protected, identity_from is not None)
         if problems:
             raise AddError(problems)
+        if identity_from is not None or (protected and asks_identity):
+            signer = _sealing_key(root, key_file)  # before the identity is read or typed: it is signed
         if identity_from is not None:
             if identity_from == "-" and from_file == "-":
                 raise AddError(["--from - and --identity-from - cannot both read standard input"])
@@ -345,8 +360,6 @@ def add(
             raise AddError(problems)
     except AddError as e:
         raise _fail(e.problems, EXIT_USAGE) from None
-    if interactive is None:
-        interactive = sys.stdin.isatty() and not assignments and from_file is None and not edit
     if edit:
         from .editor import edit_record
 
@@ -364,15 +377,19 @@ def add(
         if data is None:
             typer.echo("ledger add: nothing was written", err=True)
             raise typer.Exit(EXIT_USAGE)
-    if (protected or data.get("protected")) and identity is None and sys.stdin.isatty() and (interactive or edit):
+    if (protected or data.get("protected")) and identity is None and asks_identity:
         from .prompts import ask_identity
 
+        if signer is None:  # made protected in the editor or the file given to --from
+            signer = _sealing_key(root, key_file)
         identity = ask_identity(_console(stderr=True))
     missing = required_missing(model, data)
     if missing:
         raise _fail([f"missing required field `{m}`" for m in missing], EXIT_USAGE)
+    if identity is not None and signer is None:
+        signer = _sealing_key(root, key_file)
     try:
-        added = add_record(root, kind.value, data, dry_run=dry_run, identity=identity)
+        added = add_record(root, kind.value, data, dry_run=dry_run, identity=identity, signer=signer)
     except AddError as e:
         raise _fail(e.problems, EXIT_FINDINGS) from None
     except LedgerError as e:
@@ -385,7 +402,28 @@ def add(
     typer.echo(f"wrote {shown}: {one_line(summary(added.ledger, added.record))}")
 
 
-keys_app = typer.Typer(help="Keys for protected identities: yours, and the team's recipients in ledger.yaml.",
+def _sealing_key(root: Path, key_file: Optional[Path]) -> SigningKey:
+    """The user's signing key for sealing an identity in this ledger; else one line and exit 2, nothing
+    written: no key, a key that cannot be read, or one whose signing key ledger.yaml does not list."""
+    from .identity import IdentityError, identity_path, load_identities
+    from .keyring import sealing_key
+
+    path = identity_path(key_file)
+    if path is None:
+        typer.echo("ledger add: sealing a real identity needs your key, which signs it: pass --identity FILE or set "
+                   "$LEDGER_IDENTITY (`ledger keys init` makes one); nothing was written", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        return sealing_key(root, load_identities(path))
+    except IdentityError as e:  # a ledger.yaml that is not valid too (LedgerFileError)
+        from .display import one_line
+
+        typer.echo(f"ledger add: {one_line(str(e))}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+keys_app = typer.Typer(help="Keys for protected identities: yours, and the team's recipients and signers in "
+                       "ledger.yaml.",
                        no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(keys_app, name="keys")
 
@@ -401,74 +439,140 @@ def _identity_failure(e: Exception) -> typer.Exit:
 
 @keys_app.command("init")
 def keys_init(identity: IdentityOption = None) -> None:
-    """Create your age key, outside any repository, readable by you only, and print its public recipient."""
+    """Create your age key, outside any repository, readable by you only; print its public recipient and the
+    public signing key derived from it, which the team lists in ledger.yaml."""
     from .identity import IdentityError, default_identity_path, init_identity
 
     path = identity or default_identity_path()
     try:
-        recipient = init_identity(path)
+        init_identity(path)
     except (IdentityError, OSError) as e:
         raise _identity_failure(e) from None
     typer.echo(f"created {path} (keep it safe: without it you cannot read identities; never commit it)")
-    typer.echo(f"your public recipient: {recipient}")
-    typer.echo(f"next, in the ledger: ledger keys add YOUR-NAME {recipient}")
+    _share(path)
 
 
-def _set_recipient(ledger: Optional[Path], name: str, recipient: Optional[str]) -> bool:
-    from .errors import LedgerError
-    from .identity import IdentityError
-    from .keyring import set_recipient
-    from .lock import writer_lock
+def _share(path: Path) -> None:
+    """Print the public halves of the key at `path`: what a member shares with the team, and the command that
+    lists them. Never the secret."""
+    from .identity import IdentityError, load_identities, signing_key
 
-    root = _root(ledger)
     try:
-        with writer_lock(root, "ledger keys add" if recipient else "ledger keys remove"):
-            return set_recipient(root, name, recipient)
-    except (IdentityError, LedgerError) as e:
+        keys = load_identities(path)
+        recipient, signer = str(keys[0].to_public()), signing_key(keys).public
+    except IdentityError as e:
         raise _identity_failure(e) from None
+    typer.echo(f"your public recipient: {recipient}")
+    typer.echo(f"your signing key: {signer}")
+    typer.echo("share both with your team (they are public); in the ledger, a member lists them with:")
+    typer.echo(f"  ledger keys add YOUR-NAME {recipient} --signs {signer}")
+
+
+@keys_app.command("show")
+def keys_show(identity: IdentityOption = None) -> None:
+    """Print the public recipient and signing key of your key (--identity, $LEDGER_IDENTITY, or the one `ledger
+    keys init` made), and the command that lists them in ledger.yaml."""
+    from .identity import identity_path
+
+    path = identity_path(identity)
+    if path is None:
+        typer.echo("ledger: no key: pass --identity FILE or set $LEDGER_IDENTITY (`ledger keys init` makes one)",
+                   err=True)
+        raise typer.Exit(EXIT_USAGE)
+    typer.echo(f"key file: {path}")
+    _share(path)
 
 
 @keys_app.command("add")
 def keys_add(
     name: Annotated[str, typer.Argument(help="A neutral label for the key's holder: no personal data.")],
     recipient: Annotated[str, typer.Argument(help="Their age public key (age1…), from `ledger keys init`.")],
+    signs: Annotated[Optional[str], typer.Option("--signs", help="Their public signing key (ed25519:…), from "
+                                                 "`ledger keys init` or `ledger keys show`: identities they seal "
+                                                 "are accepted only when it is listed.",
+                                                 show_default=False)] = None,
     ledger: LedgerOption = None,
 ) -> None:
-    """List a recipient in ledger.yaml. Identities sealed before must be re-sealed: `ledger keys rotate`."""
-    if not _set_recipient(ledger, name, recipient):
-        typer.echo(f"`{name}` is already listed with that key; ledger.yaml was not changed")
+    """List a member in ledger.yaml: their recipient and, with --signs, their signing key. Identities sealed before
+    must be re-sealed for them to read: `ledger keys rotate`."""
+    from .keyring import add_member
+
+    changed = _edit_members(ledger, "ledger keys add", lambda root: add_member(root, name, recipient, signs))
+    if not changed:
+        typer.echo(f"`{name}` is already listed with {'these keys' if signs else 'that key'}; ledger.yaml was not "
+                   "changed")
         return
-    typer.echo(f"added `{name}` to the recipients in ledger.yaml; run `ledger keys rotate` so that they can "
-               "read the identities sealed before")
+    typer.echo(f"added `{name}`'s {' and '.join(changed)} to ledger.yaml" +
+               ("; run `ledger keys rotate` so that they can read the identities sealed before"
+                if "recipient" in changed else ""))
+    if signs is None:
+        typer.echo(f"`{name}` has no signing key listed: identities they seal are refused until it is "
+                   "(`ledger keys add NAME age1… --signs ed25519:…`)")
+
+
+def _edit_members(ledger: Optional[Path], command: str, edit: Callable[[Path], list[str]]) -> list[str]:
+    from .errors import LedgerError
+    from .identity import IdentityError
+    from .lock import writer_lock
+
+    root = _root(ledger)
+    try:
+        with writer_lock(root, command):
+            return edit(root)
+    except (IdentityError, LedgerError) as e:
+        raise _identity_failure(e) from None
 
 
 @keys_app.command("remove")
 def keys_remove(
-    name: Annotated[str, typer.Argument(help="The recipient's label in ledger.yaml.")],
+    name: Annotated[str, typer.Argument(help="The member's label in ledger.yaml.")],
+    signing_key: Annotated[bool, typer.Option("--signing-key", help="Take their signing key out too: the "
+                                              "identities they sealed are then refused until re-sealed, so do "
+                                              "it once `ledger keys rotate` has re-sealed them (or at once, for "
+                                              "a stolen key).")] = False,
     ledger: LedgerOption = None,
 ) -> None:
-    """Take a recipient out of ledger.yaml; then `ledger keys rotate` so that new ciphertexts exclude them."""
-    _set_recipient(ledger, name, None)
-    typer.echo(f"removed `{name}` from ledger.yaml; now run `ledger keys rotate` (and read the README on "
-               "what rotation cannot undo)")
+    """Take a member's recipient out of ledger.yaml; then `ledger keys rotate` so that new ciphertexts exclude them.
+    Their signing key stays listed, so that the identities they sealed still verify, until --signing-key."""
+    from .keyring import remove_member
+
+    removed = _edit_members(ledger, "ledger keys remove", lambda root: remove_member(root, name, signing_key))
+    typer.echo(f"removed `{name}`'s {' and '.join(removed)} from ledger.yaml" +
+               ("; now run `ledger keys rotate` (and read the README on what rotation cannot undo)"
+                if "recipient" in removed else ""))
+    if "signing key" not in removed:
+        typer.echo(f"their signing key stays listed until the identities they sealed are re-sealed: after `ledger "
+                   f"keys rotate`, `ledger keys remove {name} --signing-key` takes it out")
 
 
 @keys_app.command("list")
 def keys_list(ledger: LedgerOption = None) -> None:
-    """The recipients ledger.yaml lists."""
+    """The members ledger.yaml lists: label, recipient and signing key (`-` where none is listed)."""
     from .identity import IdentityError
-    from .keyring import recipients
+    from .keyring import recipients, signers
 
     try:
-        for name, recipient in recipients(_root(ledger)).items():  # slugs and age keys: validated, safe to print
-            typer.echo(f"{name}\t{recipient}")
+        root = _root(ledger)
+        readers, signing = recipients(root), signers(root)
     except IdentityError as e:
         raise _identity_failure(e) from None
+    for name in [*readers, *(name for name in signing if name not in readers)]:
+        # slugs and keys of a validated ledger.yaml: safe to print
+        typer.echo(f"{name}\t{readers.get(name, '-')}\t{signing.get(name, '-')}")
 
 
 @keys_app.command("rotate")
-def keys_rotate(ledger: LedgerOption = None, identity: IdentityOption = None) -> None:
-    """Re-encrypt every protected identity for the recipients ledger.yaml lists now."""
+def keys_rotate(
+    ledger: LedgerOption = None,
+    identity: IdentityOption = None,
+    sign_unsigned: Annotated[bool, typer.Option("--sign-unsigned", help="Re-seal and sign unsigned identities "
+                                                "too (sealed before signatures): your signature then vouches for "
+                                                "them, so check each first with `ledger reveal`.")] = False,
+) -> None:
+    """Re-encrypt every protected identity for the recipients ledger.yaml lists now, signed with your key.
+
+    Refuses, changing nothing, when any identity's signature is refused (a rotation must never launder a forgery),
+    or is missing and --sign-unsigned is not given."""
     from .errors import LedgerError
     from .identity import IdentityError
     from .keyring import rotate
@@ -478,11 +582,18 @@ def keys_rotate(ledger: LedgerOption = None, identity: IdentityOption = None) ->
     keys = _keys(identity, required=True)
     try:
         with writer_lock(root, "ledger keys rotate"):
-            done = rotate(root, keys or [])
+            done = rotate(root, keys or [], sign_unsigned=sign_unsigned)
     except (IdentityError, LedgerError) as e:
         raise _identity_failure(e) from None
-    typer.echo(f"re-encrypted {len(done)} {'identity' if len(done) == 1 else 'identities'} for the current "
-               "recipients; commit the records")
+    count = len(done.done)
+    typer.echo(f"re-encrypted {count} {'identity' if count == 1 else 'identities'} for the current recipients, "
+               "signed with your key; commit the records")
+    if done.vouched:
+        typer.echo(f"signed {len(done.vouched)} that were unsigned: your signature vouches for them "
+                   f"({', '.join(done.vouched)})")
+    for label in done.idle:
+        typer.echo(f"`{label}` is no longer a recipient and signs none of the identities now: `ledger keys remove "
+                   f"{label} --signing-key` takes their signing key out")
 
 
 @app.command()
@@ -492,10 +603,17 @@ def reveal(
     identity: IdentityOption = None,
     force: Annotated[bool, typer.Option("--force", help="Write to a pipe or a file too: the identity leaves "
                                         "your screen.")] = False,
+    unsigned: Annotated[bool, typer.Option("--unsigned", help="Show an unsigned identity (sealed before "
+                                           "signatures) even though ledger.yaml lists signers: to check it before "
+                                           "vouching for it with `ledger keys rotate --sign-unsigned`.")] = False,
 ) -> None:
-    """Show a protected person's real identity, decrypted with your key: on the terminal only."""
-    from .identity import IdentityError, unseal
-    from .keyring import sealed_identities
+    """Show a protected person's real identity, decrypted with your key: on the terminal only.
+
+    Refused (exit 1) when its signature does not verify or its signer is not listed in ledger.yaml. An unsigned
+    one (sealed before signatures, or forged without a signature) is shown under a warning while ledger.yaml lists
+    no signer, and only with --unsigned once it lists one. Who signed it is said on standard error."""
+    from .identity import ForgedIdentity, IdentityError, unseal
+    from .keyring import listed_signers, sealed_identities
 
     root = _root(ledger)
     if not sys.stdout.isatty() and not force:
@@ -507,14 +625,29 @@ def reveal(
     if not match:
         typer.echo(f"ledger reveal: no protected person `{record_id}` with a sealed identity", err=True)
         raise typer.Exit(EXIT_FINDINGS)
+    signers = listed_signers(root)
     try:
-        revealed = unseal(match[0].armored, record_id, keys or [])
+        revealed = unseal(match[0].armored, record_id, keys or [], signers)
+    except ForgedIdentity as e:
+        typer.echo(f"ledger reveal: `{record_id}`: the identity {e}; it is not shown", err=True)
+        raise typer.Exit(EXIT_FINDINGS) from None
     except IdentityError as e:
-        raise _identity_failure(f"`{record_id}`: the identity {e}") from None
+        raise _identity_failure(IdentityError(f"`{record_id}`: the identity {e}")) from None
     from .display import one_line
 
-    for key, value in revealed.items():  # a forged payload must not reach the terminal as control sequences
+    if revealed.status == "unsigned":
+        unsure = (f"the identity of `{record_id}` is not signed, so nothing shows who sealed it (anyone who can read "
+                  "ledger.yaml could have)")
+        if signers and not unsigned:  # the team signs: this is a legacy identity, or a forgery that left it out
+            typer.echo(f"ledger reveal: {unsure}; it is not shown: `--unsigned` shows it, to check it against your "
+                       "own records before vouching for it with `ledger keys rotate --sign-unsigned`", err=True)
+            raise typer.Exit(EXIT_FINDINGS)
+        typer.echo(f"ledger reveal: warning: {unsure}: check it against your own records before acting on it",
+                   err=True)
+    for key, value in revealed.identity.items():  # a forged payload must not reach the terminal as control sequences
         typer.echo(f"{one_line(str(key))}: {one_line(str(value))}")
+    if revealed.signer is not None:
+        typer.echo(f"ledger reveal: sealed and signed by `{revealed.signer}`", err=True)
 
 
 def main() -> None:

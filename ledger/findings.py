@@ -47,6 +47,8 @@ CODES: dict[str, str] = {
     "ledger-config": "ledger.yaml is missing or unusable",
     "identity-leak": "a protected person's real name appears in plaintext",
     "identity-unreadable": "a sealed identity that this key cannot decrypt, or that was copied from another record",
+    "identity-forged": "a sealed identity whose signature does not verify, or whose signer ledger.yaml does not list",
+    "identity-unsigned": "a sealed identity without a signature: sealed before signatures, or forged without one",
     "identity-leak-skipped": "the leak check could not search where it was asked to",
     "internal-error": "ledger failed on this file; please report it",
 }

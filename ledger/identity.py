@@ -1,4 +1,4 @@
-"""Protected identities: age keys, and identities sealed for the ledger's recipients.
+"""Protected identities: age keys, and identities sealed for the ledger's recipients and signed by their sealer.
 
 A protected person's real identity (name, contact, residence, relatives...) is kept as one `age`
 ciphertext (the `pyrage` package; no home-made cryptography). The plaintext is a small JSON
@@ -6,6 +6,20 @@ document that names the record and the field it belongs to, so a value copied in
 does not decrypt there, and it is padded to a multiple of PAD bytes, so the ciphertext's length
 does not tell how long a name is. Plaintext identities live only in memory: never on disk, in a
 temp file, an editor buffer, an error message or a traceback's locals.
+
+Anyone who can read ledger.yaml holds the recipients, so anyone can encrypt *something* for them: the
+ciphertext alone proves nothing about who made it. So the JSON document is signed (Ed25519, with the
+`cryptography` package) by the member who seals it, with a signing key derived from their age key (one
+secret file, not two), and the signature and the signer's public key travel inside the ciphertext, on a
+second line: stripping or swapping them means decrypting and encrypting anew, and an outsider does not
+learn who sealed what. Opening an identity checks the signature and that ledger.yaml lists its signer.
+
+    {"field": "identity", "format": 2, "identity": {...}, "record": "temir-t"}     <- signed, byte for byte
+    {"signature": "<base64>", "signer": "ed25519:<hex>"}
+    <spaces up to a multiple of PAD bytes>
+
+Identities sealed before signatures (format 1) are the first line alone: they are *unsigned*, which is
+indistinguishable from one forged without a signature, and are reported as such.
 """
 
 from __future__ import annotations
@@ -14,9 +28,13 @@ import json
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # imported where used: `ledger --help` must not load the cryptography package
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 IDENTITY_ENV = "LEDGER_IDENTITY"
 ARMOR_BEGIN = "-----BEGIN AGE ENCRYPTED FILE-----"
@@ -24,7 +42,13 @@ ARMOR_END = "-----END AGE ENCRYPTED FILE-----"
 RECIPIENT_PATTERN = r"^age1[02-9ac-hj-np-z]{58}$"
 PAD = 512
 KEY_FILE_LIMIT = 1 << 16  # a key file holds a few keys of 74 characters: anything larger is not one
-FORMAT = 1
+FORMAT = 2  # sealed identities are signed
+UNSIGNED_FORMAT = 1  # sealed before signatures: read, reported as unsigned, never written
+SIGNER_PREFIX = "ed25519:"
+SIGNER_PATTERN = r"^ed25519:[0-9a-f]{64}$"
+# The signing key is derived from the age key under this label: changing it would change every member's
+# signing key, so it is versioned rather than edited.
+SIGNING_KEY_LABEL = b"ledger signing key v1"
 
 
 class IdentityError(Exception):
@@ -109,15 +133,81 @@ def check_recipient(text: str) -> str:
     return text
 
 
-def seal(identity: Mapping[str, Any], record_id: str, recipients: list[str], field: str = "identity") -> str:
-    """The identity encrypted for every recipient, bound to `record_id` and `field`, padded, ASCII-armoured."""
+class SigningKey:
+    """A member's Ed25519 signing key, derived from their age key; `public` is how ledger.yaml lists it."""
+
+    def __init__(self, private: Ed25519PrivateKey) -> None:
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+        self._private = private
+        raw = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        self.public = SIGNER_PREFIX + raw.hex()
+
+    def sign(self, data: bytes) -> bytes:
+        """The Ed25519 signature of `data`."""
+        return self._private.sign(data)
+
+    def __repr__(self) -> str:  # never the secret, in a traceback or a debugger
+        return f"SigningKey({self.public})"
+
+
+def signing_key(keys: list[Any]) -> SigningKey:
+    """The signing key of a key file: derived, with HKDF-SHA256 under SIGNING_KEY_LABEL, from the text of its
+    first age identity (`AGE-SECRET-KEY-1…`). Deterministic, so that no second secret file exists: the same
+    age key always gives the same signing key, and nobody without the age key can compute it."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    if not keys:
+        raise IdentityError("the key file holds no age identity")
+    secret = str(keys[0]).strip().upper().encode("ascii")  # pyrage writes it upper case; bech32 is case-blind
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=SIGNING_KEY_LABEL).derive(secret)
+    return SigningKey(Ed25519PrivateKey.from_private_bytes(seed))
+
+
+def check_signer(text: str) -> str:
+    """`text` if it is a public signing key as ledger.yaml lists them (`ed25519:` and 64 hex digits), else
+    IdentityError."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    text = text.strip()
+    if not re.match(SIGNER_PATTERN, text):
+        raise IdentityError("not a signing key: one starts with `ed25519:` and has 64 lowercase hex digits "
+                            "(`ledger keys init` or `ledger keys show` prints it)")
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(text[len(SIGNER_PREFIX):]))
+    except Exception:  # noqa: BLE001
+        raise IdentityError("not a valid Ed25519 public key") from None
+    return text
+
+
+def _canonical(record_id: str, field: str, identity: Mapping[str, Any], version: int = FORMAT) -> bytes:
+    """The bytes that are signed: one line of JSON, keys sorted, text as UTF-8."""
+    text = json.dumps({"format": version, "record": record_id, "field": field, "identity": dict(identity)},
+                      ensure_ascii=False, sort_keys=True, allow_nan=False)
+    return text.encode("utf-8")
+
+
+def seal(identity: Mapping[str, Any], record_id: str, recipients: list[str], signer: SigningKey,
+         field: str = "identity") -> str:
+    """The identity signed by `signer` and encrypted for every recipient, bound to `record_id` and `field`,
+    padded, ASCII-armoured."""
+    import base64
+
     import pyrage
 
     if not recipients:
         raise IdentityError("ledger.yaml lists no recipients: run `ledger keys init`, then "
-                            "`ledger keys add NAME RECIPIENT`")
-    payload = json.dumps({"format": FORMAT, "record": record_id, "field": field, "identity": dict(identity)},
-                         ensure_ascii=False, sort_keys=True).encode("utf-8")
+                            "`ledger keys add NAME RECIPIENT --signs SIGNING-KEY`")
+    try:
+        signed = _canonical(record_id, field, identity)
+    except (TypeError, ValueError, UnicodeEncodeError):  # never the value: it is the identity
+        raise IdentityError("the identity holds a value that is not text, a number, a list or a mapping") \
+            from None
+    trailer = json.dumps({"signature": base64.b64encode(signer.sign(signed)).decode("ascii"),
+                          "signer": signer.public}, sort_keys=True).encode("ascii")
+    payload = signed + b"\n" + trailer
     payload += b" " * (-len(payload) % PAD)  # JSON ignores the trailing spaces
     try:
         keys = [pyrage.x25519.Recipient.from_str(r) for r in recipients]
@@ -126,8 +216,34 @@ def seal(identity: Mapping[str, Any], record_id: str, recipients: list[str], fie
         raise IdentityError("could not encrypt the identity for the ledger's recipients") from None
 
 
-def unseal(armored: str, record_id: str, keys: list[Any], field: str = "identity") -> dict[str, Any]:
-    """The identity sealed in `armored`, if it was sealed for `record_id` and `field`; else IdentityError."""
+Status = Literal["signed", "unsigned", "forged"]
+
+
+@dataclass(frozen=True)
+class Unsealed:
+    """A decrypted identity, and what its signature says.
+
+    `signed`: signed by a key ledger.yaml lists (`signer` names it); `unsigned`: sealed before signatures, or
+    by someone who left the signature out, which cannot be told apart; `forged`: the signature does not
+    verify, or its key is not listed (`problem` says which). The identity is never in the repr.
+    """
+
+    identity: dict[str, Any] = field(repr=False)
+    status: Status
+    signer: str | None = None  # the label ledger.yaml lists the signing key under (`a or b` if under two)
+    problem: str | None = None  # why a forged one is refused: names no text of the payload
+
+
+def _not_sealed() -> IdentityError:
+    return IdentityError("decrypts to something that is not a sealed identity")
+
+
+def open_sealed(armored: str, record_id: str, keys: list[Any], signers: Mapping[str, str],
+                field: str = "identity") -> Unsealed:
+    """The identity sealed in `armored` and whether a signer listed in `signers` (label -> `ed25519:…`)
+    signed it, whatever the answer: the leak check searches a forged identity's names too. IdentityError
+    when it cannot be decrypted with `keys`, is no sealed identity, or was sealed for another record or field.
+    """
     import pyrage
 
     try:
@@ -135,16 +251,89 @@ def unseal(armored: str, record_id: str, keys: list[Any], field: str = "identity
     except Exception:  # noqa: BLE001 - wrong key, altered text: pyrage says which, without secrets
         raise IdentityError("cannot be decrypted with this key: it was not encrypted for it, or the text was "
                             "altered") from None
+    signed, _, rest = payload.partition(b"\n")
     try:
-        data = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise IdentityError("decrypts to something that is not a sealed identity") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("identity"), dict):
-        raise IdentityError("decrypts to something that is not a sealed identity")
+        data = json.loads(signed.decode("utf-8"))
+        trailer = rest.decode("utf-8").rstrip(" ")
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, an integer of thousands of digits
+        raise _not_sealed() from None
+    if not isinstance(data, dict) or not isinstance(data.get("identity"), dict) or \
+            data.get("format") not in (FORMAT, UNSIGNED_FORMAT) or type(data.get("format")) is not int:
+        raise _not_sealed()
     if data.get("record") != record_id or data.get("field") != field:
         # The payload is whatever whoever encrypted it wrote (anyone with a recipient can): none of it is shown.
         raise IdentityError("was sealed for another record: it was copied from another record, which is refused")
-    return data["identity"]  # type: ignore[no-any-return]
+    identity: dict[str, Any] = data["identity"]
+    if data["format"] == UNSIGNED_FORMAT:
+        if trailer:  # a signature on a format that has none: not something ledger wrote
+            raise _not_sealed()
+        return Unsealed(identity, "unsigned")
+    if not trailer:
+        return Unsealed(identity, "forged", problem="claims to be signed but carries no signature")
+    return _verified(identity, _Signed(record_id, field, signed, trailer), signers)
+
+
+@dataclass(frozen=True)
+class _Signed:
+    record_id: str
+    field_name: str
+    text: bytes = field(repr=False)  # the signed line, as decrypted
+    trailer: str  # the signature's line
+
+
+def _verified(identity: dict[str, Any], signed: _Signed, signers: Mapping[str, str]) -> Unsealed:
+    import base64
+    import binascii
+
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    def forged(problem: str) -> Unsealed:
+        return Unsealed(identity, "forged", problem=problem)
+
+    try:
+        data = json.loads(signed.trailer)
+    except (ValueError, RecursionError):
+        return forged("carries a signature that cannot be read")
+    if not isinstance(data, dict) or set(data) != {"signature", "signer"} or \
+            not isinstance(data["signer"], str) or not isinstance(data["signature"], str) or \
+            not re.match(SIGNER_PATTERN, data["signer"]):
+        return forged("carries a signature that cannot be read")
+    try:
+        signature = base64.b64decode(data["signature"], validate=True)
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(data["signer"][len(SIGNER_PREFIX):]))
+        key.verify(signature, signed.text)
+    except (binascii.Error, ValueError, InvalidSignature):
+        return forged("carries a signature that does not verify: it was altered, or made without the signing "
+                      "key it names")
+    # The signed line must be the one ledger writes for what it says: JSON that reads two ways (a repeated key)
+    # is not signed as what it reads as.
+    try:
+        canonical = _canonical(signed.record_id, signed.field_name, identity)
+    except (TypeError, ValueError, UnicodeEncodeError):
+        canonical = b""
+    if canonical != signed.text:
+        return forged("carries a signature over a text that is not in the form ledger writes")
+    labels = [label for label, listed in signers.items() if listed == data["signer"]]
+    if not labels:
+        return forged("is signed by a key that ledger.yaml does not list as a signer")
+    return Unsealed(identity, "signed", signer=" or ".join(labels))
+
+
+class ForgedIdentity(IdentityError):
+    """A sealed identity whose signature does not verify or whose signer ledger.yaml does not list."""
+
+
+def unseal(armored: str, record_id: str, keys: list[Any], signers: Mapping[str, str],
+           field: str = "identity") -> Unsealed:
+    """The identity sealed in `armored` for `record_id` and `field`, signed by a signer listed in `signers`,
+    or unsigned (status says which); ForgedIdentity when its signature is refused, IdentityError when it
+    cannot be opened at all."""
+    opened = open_sealed(armored, record_id, keys, signers, field)
+    if opened.status == "forged":
+        raise ForgedIdentity(f"{opened.problem}: it is refused, as anyone who can read ledger.yaml could have made "
+                             "it")
+    return opened
 
 
 # Keys of the parts of a name rather than of whole names. A surname alone is often common (thousands of people are

@@ -1,16 +1,30 @@
-"""Who can read protected identities: the recipients in ledger.yaml, and re-sealing identities for them."""
+"""Who can read protected identities and whose signatures on them count: the recipients and signers in
+ledger.yaml; and re-sealing identities for them."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import atomic
 from .errors import LedgerError
 from .findings import Finding
-from .identity import ARMOR_BEGIN, IdentityError, check_recipient, seal, unseal
+from .identity import (
+    ARMOR_BEGIN,
+    SIGNER_PATTERN,
+    ForgedIdentity,
+    IdentityError,
+    SigningKey,
+    check_recipient,
+    check_signer,
+    open_sealed,
+    seal,
+    signing_key,
+    unseal,
+)
 from .layout import CONFIG_NAME
 from .models import SLUG_HELP, SLUG_PATTERN
 from .reading import Refused, read_bytes
@@ -64,14 +78,48 @@ def _encode(raw: bytes, text: str) -> bytes:
     return (BOM if raw.startswith(BOM) else b"") + text.encode("utf-8")
 
 
-def recipients(root: Path) -> dict[str, str]:
-    """The recipients ledger.yaml lists: name -> age public key; LedgerFileError when ledger.yaml is not valid."""
+def _config(root: Path) -> Any:
+    """ledger.yaml as validated; LedgerFileError when it is not valid."""
     from .load import read_config
 
     config, _, findings = read_config(root)
     if config is None or findings:
         raise _config_problem(findings)
-    return dict(config.recipients)
+    return config
+
+
+def recipients(root: Path) -> dict[str, str]:
+    """The recipients ledger.yaml lists: name -> age public key; LedgerFileError when ledger.yaml is not valid."""
+    return dict(_config(root).recipients)
+
+
+def signers(root: Path) -> dict[str, str]:
+    """The signers ledger.yaml lists: name -> `ed25519:…`; LedgerFileError when ledger.yaml is not valid."""
+    return dict(_config(root).signers)
+
+
+def listed_signers(root: Path) -> dict[str, str]:
+    """The signers ledger.yaml lists, read as `ledger check` must: from the valid file, or, when a typo elsewhere
+    makes it invalid, from its `signers` mapping as YAML reads it (only entries of the right form), so that the
+    identities still verify; {} when it cannot be read at all."""
+    from .load import read_config
+    from .models import SLUG_PATTERN as SLUG
+    from .yamlio import parse_bytes
+
+    config, _, _ = read_config(root)
+    if config is not None:
+        return dict(config.signers)
+    try:
+        raw = read_bytes(root / CONFIG_NAME, root)
+    except (OSError, Refused):
+        return {}
+    parsed = parse_bytes(raw, CONFIG_NAME)
+    data = parsed.documents[0].data if parsed.documents else None
+    listed = data.get("signers") if isinstance(data, dict) else None
+    if not isinstance(listed, dict):
+        return {}
+    return {k: v for k, v in listed.items() if isinstance(k, str) and re.match(SLUG, k) and isinstance(v, str)
+            and re.match(SIGNER_PATTERN, v)}
 
 
 def has_recipients(root: Path) -> bool:
@@ -95,45 +143,96 @@ def has_recipients(root: Path) -> bool:
     return isinstance(data, dict) and bool(data.get("recipients"))
 
 
-def set_recipient(root: Path, name: str, recipient: str | None) -> bool:
-    """Add (or, with None, remove) a recipient in ledger.yaml; return False when there was nothing to change.
+def add_member(root: Path, name: str, recipient: str, signer: str | None = None) -> list[str]:
+    """List `name` in ledger.yaml with their age recipient and, when given, their public signing key; return
+    what changed (`recipient`, `signing key`), nothing when both were listed already.
 
-    Only the line of that recipient changes (the `recipients:` block is added or removed with its first or
-    last entry): comments, alignment and every other byte stay. The new text must read back as the same
-    configuration with just this change, and be valid, before it replaces the file; else nothing is written.
+    A recipient of that name is replaced (a member's new age key); a signing key never is: the identities its
+    holder signed would stop verifying. A key listed under another name is refused.
+    """
+    _check_name(name)
+    recipient = check_recipient(recipient)
+    signer = check_signer(signer) if signer is not None else None
+    config = _config(root)
+    readers, signing = dict(config.recipients), dict(config.signers)
+    edits: list[tuple[str, str | None]] = []
+    if readers.get(name) != recipient:
+        other = next((k for k, v in readers.items() if v == recipient), None)
+        if other is not None:
+            raise IdentityError(f"that age key is already listed, as `{other}`")
+        readers[name] = recipient
+        edits.append(("recipients", recipient))
+    if signer is not None and signing.get(name) != signer:
+        other = next((k for k, v in signing.items() if v == signer), None)
+        if other is not None:
+            raise IdentityError(f"that signing key is already listed, as `{other}`")
+        if name in signing:
+            raise IdentityError(f"`{name}` is already listed with another signing key, which the identities they "
+                                "sealed are signed with: it is never replaced; list the new key under a new name")
+        signing[name] = signer
+        edits.append(("signers", signer))
+    if edits:
+        _edit_config(root, name, edits, readers, signing)
+    return ["recipient" if section == "recipients" else "signing key" for section, _ in edits]
+
+
+def remove_member(root: Path, name: str, signing_key: bool = False) -> list[str]:
+    """Take `name`'s recipient out of ledger.yaml and, with `signing_key`, their signing key too; return what
+    was taken out (`recipient`, `signing key`).
+
+    The signing key stays by default: the identities its holder sealed must still verify until `ledger keys
+    rotate` re-seals them under another member's signature.
+    """
+    _check_name(name)
+    config = _config(root)
+    readers, signing = dict(config.recipients), dict(config.signers)
+    edits: list[tuple[str, str | None]] = []
+    if name in readers:
+        readers.pop(name)
+        edits.append(("recipients", None))
+    if signing_key and name in signing:
+        signing.pop(name)
+        edits.append(("signers", None))
+    if not edits:
+        if name in signing:
+            raise IdentityError(f"`{name}` is listed as a signer only: `--signing-key` takes their signing key out")
+        raise IdentityError(f"ledger.yaml has no recipient named `{name}`")
+    _edit_config(root, name, edits, readers, signing)
+    return ["recipient" if section == "recipients" else "signing key" for section, _ in edits]
+
+
+def _check_name(name: str) -> None:
+    if not re.match(SLUG_PATTERN, name):
+        raise IdentityError(f"a recipient's name must be {SLUG_HELP} (a neutral label, no personal data)")
+
+
+def _edit_config(root: Path, name: str, edits: list[tuple[str, str | None]], readers: Mapping[str, str],
+                 signing: Mapping[str, str]) -> None:
+    """Set (or, with None, take out) `name`'s entry of each mapping in `edits`, in ledger.yaml's text.
+
+    Only the line of each entry changes (a mapping's block is added or removed with its first or last entry):
+    comments, alignment and every other byte stay. The new text must read back as the same configuration with
+    just these changes (`readers` and `signing` as they must be), and be valid, before it replaces the file;
+    else nothing is written.
     """
     from .validate import validate_config
     from .yamledit import EditRefused, set_entry
 
-    if not re.match(SLUG_PATTERN, name):
-        raise IdentityError(f"a recipient's name must be {SLUG_HELP} (a neutral label, no personal data)")
-    if recipient is not None:
-        recipient = check_recipient(recipient)
-    current = recipients(root)
-    if recipient is None:
-        if name not in current:
-            raise IdentityError(f"ledger.yaml has no recipient named `{name}`")
-        current.pop(name)
-    else:
-        if current.get(name) == recipient:
-            return False
-        other = next((k for k, v in current.items() if v == recipient), None)
-        if other is not None:
-            raise IdentityError(f"that key is already listed, as `{other}`")
-        current[name] = recipient
     path = root / CONFIG_NAME
     raw, text = _read_text(root, path, CONFIG_NAME)
+    new_text = text
     try:
-        new_text = set_entry(text, CONFIG_NAME, ("recipients",), name, recipient)
+        for section, value in edits:
+            new_text = set_entry(new_text, CONFIG_NAME, (section,), name, value)
     except EditRefused as e:
         raise LedgerFileError(str(e)) from None
     parsed = parse_text(new_text, CONFIG_NAME)
     config, errors = validate_config(parsed.documents[0], CONFIG_NAME)
-    if config is None or errors or dict(config.recipients) != current:
+    if config is None or errors or dict(config.recipients) != dict(readers) or \
+            dict(config.signers) != dict(signing):
         raise LedgerFileError(f"{CONFIG_NAME}: the edited text did not read back as intended; the file was not "
                               "changed")
     _write(root, path, CONFIG_NAME, _encode(raw, new_text))
-    return True
 
 
 @dataclass
@@ -194,30 +293,61 @@ def sealed_identities(root: Path) -> tuple[list[Sealed], list[Finding]]:
     return found, problems
 
 
-def rotate(root: Path, keys: list[Any]) -> list[str]:
-    """Re-seal every identity for the recipients ledger.yaml lists now; return the ids re-sealed.
+@dataclass
+class Rotated:
+    """What `rotate` did."""
 
-    Every identity is decrypted, re-sealed and (when the user's key is among the recipients) decrypted
-    again, and every file's new text is built and verified by yamledit (only the `identity` values change),
-    before any file is written: if any step fails for any file, nothing is written. Each file is then
-    replaced atomically.
+    done: list[str]  # the ids re-sealed
+    vouched: list[str] = field(default_factory=list)  # those of them that were unsigned (`sign_unsigned`)
+    idle: list[str] = field(default_factory=list)  # signers listed with no recipient, who now sign nothing
+
+
+def rotate(root: Path, keys: list[Any], sign_unsigned: bool = False) -> Rotated:
+    """Re-seal every identity for the recipients ledger.yaml lists now, signed with the user's key.
+
+    Every identity is decrypted and its signature checked first: one whose signature is refused (forged, or
+    by a signer ledger.yaml does not list) stops the rotation, as re-signing it would launder it; an unsigned
+    one does too, unless `sign_unsigned` (the user vouches for it). Each is then re-sealed and (when the user's
+    key is among the recipients) decrypted and verified again, and every file's new text is built and verified
+    by yamledit (only the `identity` values change), before any file is written: if any step fails for any
+    file, nothing is written. Each file is then replaced atomically.
     """
     from .yamledit import EditRefused, replace_values
 
-    keys_now = list(recipients(root).values())
+    config = _config(root)
+    keys_now = list(config.recipients.values())
+    listed = dict(config.signers)
     if not keys_now:
         raise IdentityError("ledger.yaml lists no recipients: rotating would lock everyone out")
+    signer = _listed_signer(keys, listed, "nothing was re-encrypted")
     sealed, unreadable = sealed_identities(root)
     plain: list[tuple[Sealed, dict[str, Any]]] = []
+    vouched: list[str] = []
     problems = [f"{f.file}: {f.message}" for f in unreadable]
+    refused: list[str] = []
     for item in sealed:
         try:
-            plain.append((item, unseal(item.armored, item.record_id, keys)))
+            opened = unseal(item.armored, item.record_id, keys, listed)
+        except ForgedIdentity as e:
+            refused.append(f"`{item.record_id}` ({item.label}): the identity {e}")
+            continue
         except IdentityError as e:
             problems.append(f"`{item.record_id}`: {e}")
+            continue
+        if opened.status == "unsigned":
+            if not sign_unsigned:
+                refused.append(f"`{item.record_id}` ({item.label}): the identity is not signed, so nothing shows "
+                               f"who sealed it: check it (`ledger reveal {item.record_id} --unsigned`), then vouch "
+                               "for it with `ledger keys rotate --sign-unsigned`")
+                continue
+            vouched.append(item.record_id)
+        plain.append((item, opened.identity))
     if problems:
         raise IdentityError("nothing was re-encrypted, as some identities cannot be read with this key: "
-                            + "; ".join(problems))
+                            + "; ".join(problems + refused))
+    if refused:
+        raise IdentityError("nothing was re-encrypted, as a rotation signs only what is signed by a listed member: "
+                            + "; ".join(refused))
     # When the user left themselves out of the recipients, their key cannot open the new ciphertexts: the
     # check below then rests on yamledit's (the file holds exactly the ciphertext that was made).
     mine = {str(key.to_public()) for key in keys}
@@ -232,10 +362,10 @@ def rotate(root: Path, keys: list[Any]) -> list[str]:
         changes: dict[tuple[int, tuple[Any, ...]], str] = {}
         expect: dict[tuple[int, tuple[Any, ...]], str] = {}
         for item, identity in items:
-            armored = seal(identity, item.record_id, keys_now)
-            if can_check and _reopen(armored, item.record_id, keys) != identity:
+            armored = seal(identity, item.record_id, keys_now, signer)
+            if can_check and _reopen(armored, item.record_id, keys, listed) != identity:
                 raise IdentityError(f"nothing was re-encrypted: the new ciphertext of `{item.record_id}` in {file} "
-                                    "does not decrypt to the same identity")
+                                    "does not decrypt to the same identity, signed")
             # the old value's final line break, or its absence, is kept: only the ciphertext changes
             value = armored.strip("\n") + ("\n" if item.armored.endswith("\n") else "")
             changes[(item.document, ("identity",))] = value
@@ -253,11 +383,30 @@ def rotate(root: Path, keys: list[Any]) -> list[str]:
                 raise LedgerFileError(f"{e}; {done} of {len(writes)} files were re-encrypted before it: run "
                                       "`ledger keys rotate` again once it can be written") from None
             raise LedgerFileError(f"{e}; nothing was re-encrypted") from None
-    return [item.record_id for item, _ in plain]
+    # Every identity is now signed by the user: a signer who is no longer a recipient signs none of them.
+    idle = [label for label, key in listed.items() if label not in config.recipients and key != signer.public]
+    return Rotated([item.record_id for item, _ in plain], vouched, idle)
 
 
-def _reopen(armored: str, record_id: str, keys: list[Any]) -> dict[str, Any] | None:
+def _listed_signer(keys: list[Any], listed: Mapping[str, str], consequence: str) -> SigningKey:
+    """The signing key of `keys`, which must be listed in ledger.yaml: else what it signs is refused."""
+    signer = signing_key(keys)
+    if signer.public not in listed.values():
+        raise IdentityError(f"your signing key is not listed in ledger.yaml, so what you seal would be refused as "
+                            f"forged; {consequence}; a member lists it with `ledger keys add NAME age1… --signs "
+                            f"{signer.public}` (`ledger keys show` prints the whole command)")
+    return signer
+
+
+def sealing_key(root: Path, keys: list[Any]) -> SigningKey:
+    """The user's signing key, for sealing an identity in this ledger; IdentityError when ledger.yaml does not
+    list it (LedgerFileError when ledger.yaml is not valid)."""
+    return _listed_signer(keys, signers(root), "nothing was written")
+
+
+def _reopen(armored: str, record_id: str, keys: list[Any], listed: Mapping[str, str]) -> dict[str, Any] | None:
     try:
-        return unseal(armored, record_id, keys)
+        opened = open_sealed(armored, record_id, keys, listed)
     except IdentityError:
         return None
+    return opened.identity if opened.status == "signed" else None

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from .findings import Finding
-from .leaks import SEARCH_LIMIT, Secret, holders, search_bytes
+from .leaks import SEARCH_LIMIT, Secret, holders, leak_severity, search_bytes, whose
 
 MAX_LISTED = 3  # commits named in one finding; the others are counted
 
@@ -43,8 +43,10 @@ def _skipped(message: str) -> Finding:
 
 
 def _message(secret: Secret, where: str) -> str:
-    return (f"the real name of the protected person `{secret.pseudonym}` ({secret.person}) appears {where} of the "
-            "git history; rewrite the history (see the README: a commit that removes it is not enough)")
+    if secret.status == "forged":
+        return f"{whose(secret)} appears {where} of the git history"
+    return (f"{whose(secret)} appears {where} of the git history; rewrite the history (see the README: a commit "
+            "that removes it is not enough)")
 
 
 def _listed(items: list[str]) -> str:
@@ -155,7 +157,7 @@ def history_findings(root: Path, secrets: list[Secret], reported: set[tuple[str,
         commit = where.blobs.get(sha) if where else None
         yield Finding(file, line, 1 if line else 0, "identity-leak", _message(
             secret, f"here{inside}, in commit {commit[:12]}" if commit else f"here{inside}, in a version staged in "
-            "git's index or kept only by a tag"))
+            "git's index or kept only by a tag"), leak_severity(secret))
     for path, number in name_hits:
         secret, file = secrets[number], _ledger_path(path, prefix)
         key = (secret.person, file, 0)
@@ -165,7 +167,8 @@ def history_findings(root: Path, secrets: list[Secret], reported: set[tuple[str,
         commit = where.paths.get(path) if where else None
         yield Finding(file, 0, 0, "identity-leak", _message(
             secret, f"in this file's or folder's name, in commit {commit[:12]}" if commit else
-            "in this file's or folder's name, in a version staged in git's index or kept only by a tag"))
+            "in this file's or folder's name, in a version staged in git's index or kept only by a tag"),
+            leak_severity(secret))
     labels = {"commit-header": ("(commit author)", "as the author or committer (or in the signature) of commit"),
               "commit-message": ("(commit message)", "in the message of commit"),
               "tag-header": ("(tag)", "in the name or tagger of annotated tag"),
@@ -174,7 +177,8 @@ def history_findings(root: Path, secrets: list[Secret], reported: set[tuple[str,
     for (what, number), items in sorted(summary.items()):
         file, label = labels[what]
         listed = _listed(items if what == "ref" else [sha[:12] for sha in items])
-        yield Finding(file, 0, 0, "identity-leak", _message(secrets[number], f"{label} {listed}"))
+        yield Finding(file, 0, 0, "identity-leak", _message(secrets[number], f"{label} {listed}"),
+                      leak_severity(secrets[number]))
 
 
 def _run_quietly(root: Path, *args: str) -> bytes:

@@ -19,14 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .findings import Finding
+from .findings import Finding, Severity
 from .identity import (
     IdentityError,
+    Status,
     distinctive_of,
     given_names_of,
     names_of,
+    open_sealed,
     surnames_of,
-    unseal,
 )
 from .layout import STATE_DIR
 from .reading import Refused, read_bytes, read_edges
@@ -153,11 +154,32 @@ def _without(words: list[str], part: list[str]) -> list[str] | None:
 
 @dataclass(frozen=True)
 class Secret:
-    """A protected person's names, folded, and how output may name the person."""
+    """A protected person's names, folded, how output may name the person, and whether the identity they come
+    from is signed by a listed member (`signed`), unsigned, or forged: only a signed one is known to be the
+    person's."""
 
     person: str
     pseudonym: str
     needles: frozenset[str] = field(repr=False)
+    status: Status = "signed"
+
+
+def whose(secret: Secret) -> str:
+    """How a leak's message names what was found: the person's real name only when their identity is signed."""
+    who = f"`{secret.pseudonym}` ({secret.person})"
+    if secret.status == "forged":
+        return (f"a name from the forged identity sealed in the record of {who} (its signature is refused: the "
+                "name is not known to be theirs, or anyone's)")
+    if secret.status == "unsigned":
+        return (f"a name from the unsigned identity of the protected person {who} (nothing shows who sealed it: "
+                "check it, then re-seal it with `ledger keys rotate --sign-unsigned`)")
+    return f"the real name of the protected person {who}"
+
+
+def leak_severity(secret: Secret) -> Severity:
+    """A name from a forged identity is a warning: the forgery is the error (`identity-forged`), and a forger
+    must not be able to make the check demand that a name they chose be taken out of the ledger."""
+    return "warning" if secret.status == "forged" else "error"
 
 
 @dataclass
@@ -443,8 +465,10 @@ def holders(text: str, secrets: list[Secret]) -> set[int]:
 
 
 def _message(secret: Secret, where: str = "") -> str:
-    return (f"the real name of the protected person `{secret.pseudonym}` ({secret.person}) appears here{where}; "
-            "remove it: a protected identity must exist only encrypted (see the README if it was committed)")
+    if secret.status == "forged":
+        return f"{whose(secret)} appears here{where}; remove the forged identity, then check again"
+    return (f"{whose(secret)} appears here{where}; remove it: a protected identity must exist only encrypted (see the "
+            "README if it was committed)")
 
 
 def search_bytes(raw: bytes, secrets: list[Secret], limit: int) -> Iterator[tuple[int, int, str] | str]:
@@ -466,19 +490,37 @@ def search_bytes(raw: bytes, secrets: list[Secret], limit: int) -> Iterator[tupl
 
 
 def unseal_all(root: Path, keys: list[Any]) -> tuple[list[Secret], list[Finding]]:
-    """Every sealed identity of the ledger, decrypted in memory; the ones that do not decrypt as findings."""
-    from .keyring import sealed_identities
+    """Every sealed identity of the ledger, decrypted in memory, forged ones too (their names are searched, as
+    someone's); the ones that do not decrypt, and those whose signature is refused or missing, as findings.
+
+    An unsigned identity is a warning while ledger.yaml lists no signer (the team has not started signing) and
+    an error once it lists one: from then on, anything the team seals is signed, and an unsigned identity is
+    either one sealed before, waiting to be vouched for, or a forgery without a signature."""
+    from .keyring import listed_signers, sealed_identities
 
     secrets: list[Secret] = []
     sealed, findings = sealed_identities(root)
+    signers = listed_signers(root) if sealed else {}
     for item in sealed:
+        what = f"`identity` of `{item.record_id}` ({item.label})"
         try:
-            identity = unseal(item.armored, item.record_id, keys)
+            opened = open_sealed(item.armored, item.record_id, keys, signers)
         except IdentityError as e:
-            findings.append(Finding(item.file, item.line, 1, "identity-unreadable",
-                                    f"`identity` of `{item.record_id}` ({item.label}) {e}"))
+            findings.append(Finding(item.file, item.line, 1, "identity-unreadable", f"{what} {e}"))
             continue
-        secrets.append(Secret(item.record_id, item.label, identity_needles(identity)))
+        if opened.status == "forged":
+            findings.append(Finding(item.file, item.line, 1, "identity-forged",
+                                    f"{what} {opened.problem}: it is refused, as anyone who can read ledger.yaml "
+                                    "could have made it; do not act on it: ask who recorded the witness, and "
+                                    "replace it"))
+        elif opened.status == "unsigned":
+            findings.append(Finding(item.file, item.line, 1, "identity-unsigned",
+                                    f"{what} is not signed, so nothing shows who sealed it (anyone who can read "
+                                    f"ledger.yaml could have): check it (`ledger reveal {item.record_id} --unsigned`), "
+                                    "then vouch for it with `ledger keys rotate --sign-unsigned`",
+                                    "error" if signers else "warning"))
+        secrets.append(Secret(item.record_id, item.label, identity_needles(opened.identity), opened.status))
+        del opened
     return secrets, findings
 
 
@@ -603,7 +645,8 @@ def leak_findings(root: Path, keys: list[Any], history: bool = False) -> tuple[l
             reported.add((secrets[number].person, name, 0))
             what = "folder" if is_folder else "file"
             findings.append(Finding(name, 0, 0, "identity-leak", _message(secrets[number], f" (in the {what}'s name: "
-                                                                          f"rename it){state}")))
+                                                                          f"rename it){state}"),
+                                    leak_severity(secrets[number])))
         if is_folder:
             continue
         for hit in _search_file(root, name, secrets):
@@ -613,7 +656,7 @@ def leak_findings(root: Path, keys: list[Any], history: bool = False) -> tuple[l
             line, number, where = hit
             reported.add((secrets[number].person, name, line))
             findings.append(Finding(name, line, 1 if line else 0, "identity-leak",
-                                    _message(secrets[number], where + state)))
+                                    _message(secrets[number], where + state), leak_severity(secrets[number])))
     if history:
         from .leakhistory import history_findings
 

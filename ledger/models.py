@@ -28,7 +28,7 @@ from .figures import (
     parse_period,
     parse_value,
 )
-from .identity import RECIPIENT_PATTERN
+from .identity import RECIPIENT_PATTERN, SIGNER_PATTERN
 from .kinds import KINDS, PLURALS
 
 FORMAT_VERSION = 1
@@ -114,6 +114,8 @@ SealedIdentity = Annotated[
                       "--protected`); never plaintext"),
 ]
 AgeRecipient = Annotated[str, Field(pattern=RECIPIENT_PATTERN, description="an age public key: age1…")]
+SigningPublicKey = Annotated[str, Field(pattern=SIGNER_PATTERN, description="an Ed25519 public key, derived from "
+                                         "the member's age key: ed25519: and 64 hex digits (`ledger keys show`)")]
 
 Role = Literal[
     "witness", "victim", "detainee", "official", "police", "journalist", "activist", "worker", "medic", "relative"
@@ -383,6 +385,12 @@ class LedgerConfig(_Strict):
     figures: Figures = Figures.model_validate({})
     recipients: dict[Slug, AgeRecipient] = Field(
         {}, description="who can read protected identities: a neutral name and an age public key each")
+    # Beside `recipients` rather than inside it, so that every ledger.yaml written before stays valid and a
+    # recipient's line is still `label: age1…`. Not required to match `recipients` label for label: a member who
+    # left keeps their signing key listed until the identities they sealed are re-sealed (`ledger keys rotate`).
+    signers: dict[Slug, SigningPublicKey] = Field(
+        {}, description="whose signatures on sealed identities are accepted: the members' labels, each with the "
+        "public signing key `ledger keys init` printed")
 
     def vocabulary(self, name: str) -> set[str]:
         """The ids of one vocabulary; the population `all` always exists, as it is the default."""

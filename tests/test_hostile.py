@@ -298,7 +298,8 @@ def test_a_forged_identity_cannot_inject_into_messages_or_reveal(tmp_path: Path,
     revealed = runner.invoke(app, ["reveal", "ulan-u", "--ledger", str(ledger_dir.root), "--force"],
                              catch_exceptions=False)
     assert revealed.exit_code == 0 and "\x1b" not in revealed.output
-    assert revealed.output.count("\n") == 2 and "\\x1b" in revealed.output
+    assert revealed.stdout.count("\n") == 2 and "\\x1b" in revealed.stdout
+    assert "warning: the identity of `ulan-u` is not signed" in revealed.stderr  # anyone could have sealed it
 
 
 # 5. Crashes where a clean error belongs ----------------------------------------------------------------------
@@ -526,8 +527,9 @@ def test_the_leak_check_reads_no_fifo_and_no_huge_file(tmp_path: Path, ledger_di
     monkeypatch.delenv("LEDGER_IDENTITY", raising=False)
     init = runner.invoke(app, ["keys", "init"], catch_exceptions=False)
     recipient = init.output.split("your public recipient: ")[1].split()[0]
+    signer = init.output.split("your signing key: ")[1].split()[0]
     root = str(ledger_dir.root)
-    assert runner.invoke(app, ["keys", "add", "r-1", recipient, "--ledger", root]).exit_code == 0
+    assert runner.invoke(app, ["keys", "add", "r-1", recipient, "--signs", signer, "--ledger", root]).exit_code == 0
     added = runner.invoke(app, ["add", "person", "--protected", "--set", "pseudonym=Temir T.", "--identity-from", "-",
                                 "--ledger", root], input="name: Zhanbolat Canarybekov\n")
     assert added.exit_code == 0, added.output

@@ -21,6 +21,12 @@ CANARY_BITS = ("Canarybekov", "canarybekov", "CANARYBEKOV", "canary-contact-77")
 IDENTITY_YAML = f"name: {CANARY}\ncontact: canary-contact-77\nresidence: Zhanaozen\n"
 
 
+def shared(init_output: str) -> tuple[str, str]:
+    """The public recipient and the public signing key that `ledger keys init` (or `keys show`) printed."""
+    recipient = init_output.split("your public recipient: ")[1].split()[0]
+    return recipient, init_output.split("your signing key: ")[1].split()[0]
+
+
 @pytest.fixture
 def team(ledger_dir: LedgerDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner):  # type: ignore[no-untyped-def]
     """A ledger with one recipient (the user) and a protected witness whose identity holds the canary."""
@@ -36,10 +42,9 @@ def team(ledger_dir: LedgerDir, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
             assert result.exit_code == code, result.output
         return result.output
 
-    init = run("keys", "init")
-    recipient = init.split("your public recipient: ")[1].split()[0]
+    recipient, signer = shared(run("keys", "init"))
     root = str(ledger_dir.root)
-    run("keys", "add", "researcher-1", recipient, "--ledger", root)
+    run("keys", "add", "researcher-1", recipient, "--signs", signer, "--ledger", root)
     run("add", "person", "--protected", "--set", "pseudonym=Temir T.", "--set", "roles=witness",
         "--identity-from", "-", "--ledger", root, input=IDENTITY_YAML)
     ledger_dir.run = run  # type: ignore[attr-defined]
@@ -176,12 +181,13 @@ def test_sealed_lengths_do_not_tell_the_name(team: LedgerDir) -> None:
     """The plaintext is padded to a multiple of 512 bytes: a short and a long name seal the same length."""
     import pyrage
 
-    from ledger.identity import load_identities, seal
+    from ledger.identity import load_identities, seal, signing_key
 
     keys = load_identities(team.key)  # type: ignore[attr-defined]
-    recipient = str(keys[0].to_public())
-    short = seal({"name": "Al"}, "p-1", [recipient])
-    long = seal({"name": "Zhanbolat Canarybekov-Abdrakhmanov", "contact": "+7 701 000 0000"}, "p-1", [recipient])
+    recipient, signer = str(keys[0].to_public()), signing_key(keys)
+    short = seal({"name": "Al"}, "p-1", [recipient], signer)
+    long = seal({"name": "Zhanbolat Canarybekov-Abdrakhmanov", "contact": "+7 701 000 0000"}, "p-1", [recipient],
+                signer)
     sizes = {len(pyrage.decrypt(text.encode(), keys)) for text in (short, long)}
     assert sizes == {512}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, LedgerDir
-from test_identity import CANARY, team  # noqa: F401 - the fixture
+from test_identity import CANARY, shared, team  # noqa: F401 - the fixture
 from typer.testing import CliRunner
 
 from ledger.cli import app
@@ -52,10 +52,11 @@ def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
 
 
 def sealed_record(team: LedgerDir, record_id: str) -> str:  # noqa: F811
-    from ledger.identity import load_identities, seal
+    from ledger.identity import load_identities, seal, signing_key
 
     keys = load_identities(team.key)  # type: ignore[attr-defined]
-    return seal({"name": CANARY, "contact": "canary-contact-77"}, record_id, [str(keys[0].to_public())])
+    return seal({"name": CANARY, "contact": "canary-contact-77"}, record_id, [str(keys[0].to_public())],
+                signing_key(keys))
 
 
 # --- rotation -------------------------------------------------------------------------------------------------
@@ -78,7 +79,7 @@ def _quoted_yaml(armour: str) -> str:
 @pytest.mark.parametrize("write", [_json_one_line, _json_indented, _quoted_yaml])
 def test_rotation_keeps_every_field_of_a_record_that_is_not_a_block(team: LedgerDir, runner: CliRunner,  # noqa: F811
                                                                      tmp_path: Path, write) -> None:  # type: ignore[no-untyped-def]
-    from ledger.identity import load_identities, unseal
+    from ledger.identity import load_identities, signing_key, unseal
 
     path = team.record("people/ulan-u.yaml", write(sealed_record(team, "ulan-u")))
     root = str(team.root)
@@ -97,9 +98,11 @@ def test_rotation_keeps_every_field_of_a_record_that_is_not_a_block(team: Ledger
         {k: v for k, v in before[0].items() if k != "identity"}
     assert list(after[0]) == list(before[0])
     assert after[0]["identity"] != before[0]["identity"]
+    mine = signing_key(load_identities(team.key)).public  # type: ignore[attr-defined]
     for key_file in (team.key, colleague):  # type: ignore[attr-defined]
-        identity = unseal(after[0]["identity"], "ulan-u", load_identities(key_file))
-        assert identity == {"name": CANARY, "contact": "canary-contact-77"}
+        opened = unseal(after[0]["identity"], "ulan-u", load_identities(key_file), {"researcher-1": mine})
+        assert opened.identity == {"name": CANARY, "contact": "canary-contact-77"}
+        assert (opened.status, opened.signer) == ("signed", "researcher-1")
     revealed = runner.invoke(app, ["reveal", "ulan-u", "--ledger", root, "--force", "--identity", str(colleague)])
     assert revealed.exit_code == 0 and f"name: {CANARY}" in revealed.output
     check = runner.invoke(app, ["check", "--ledger", root], catch_exceptions=False)
@@ -154,7 +157,7 @@ def test_a_copied_payload_names_no_text_of_it(team: LedgerDir) -> None:  # noqa:
     payload = json.dumps({"format": 1, "record": "evil\n\x1b[31mINJECTED", "field": "identity", "identity": {}})
     armour = pyrage.encrypt(payload.encode(), [keys[0].to_public()], armored=True).decode()
     with pytest.raises(IdentityError) as caught:
-        unseal(armour, "temir-t", keys)
+        unseal(armour, "temir-t", keys, {})
     assert "INJECTED" not in str(caught.value) and "\x1b" not in str(caught.value)
     assert "was sealed for another record" in str(caught.value)
 
@@ -181,35 +184,75 @@ def keys(runner: CliRunner, root: Path, *args: str, code: int = 0) -> str:
     return result.output
 
 
-def test_add_and_remove_on_the_shipped_ledger_yaml_change_only_their_lines(
-        runner: CliRunner, tmp_path: Path, recipients: list[str]) -> None:
+@pytest.fixture
+def members(runner: CliRunner, tmp_path: Path) -> list[tuple[str, str]]:
+    """Two new keys: the recipient and the signing key `ledger keys init` prints for each."""
+    return [shared(runner.invoke(app, ["keys", "init", "--identity", str(tmp_path / f"member-{i}.txt")],
+                                 catch_exceptions=False).output) for i in range(2)]
+
+
+def test_add_list_and_remove_on_the_shipped_ledger_yaml_change_only_their_lines(
+        runner: CliRunner, tmp_path: Path, members: list[tuple[str, str]]) -> None:
     root = tmp_path / "shipped"
     root.mkdir()
     shutil.copy(REPO / "ledger.yaml", root / "ledger.yaml")
     config = root / "ledger.yaml"
     original = config.read_text()
-    first, second = recipients
+    (first, first_signs), (second, second_signs) = members
 
-    keys(runner, root, "add", "researcher-1", first)
+    keys(runner, root, "add", "researcher-1", first, "--signs", first_signs)
     one = config.read_text()
-    assert changed_lines(original, one) == ([], ["recipients:\n", f"  researcher-1: {first}\n"])
-    assert one.startswith(original)  # the `recipients:` block, appended: nothing else moved
+    assert changed_lines(original, one) == ([], ["recipients:\n", f"  researcher-1: {first}\n", "signers:\n",
+                                                 f'  researcher-1: "{first_signs}"\n'])
+    assert one.startswith(original)  # the blocks, appended: nothing else moved
 
-    again = keys(runner, root, "add", "researcher-1", first)
-    assert "already listed with that key" in again and config.read_text() == one
+    again = keys(runner, root, "add", "researcher-1", first, "--signs", first_signs)
+    assert "already listed with these keys" in again and config.read_text() == one
+    assert "already listed" in keys(runner, root, "add", "researcher-1", first) and config.read_text() == one
 
-    keys(runner, root, "add", "researcher-2", second)
+    added = keys(runner, root, "add", "researcher-2", second)  # a recipient first: they can read, not seal
+    assert "no signing key listed" in added
     two = config.read_text()
     assert changed_lines(one, two) == ([], [f"  researcher-2: {second}\n"])
-    assert keys(runner, root, "list") == f"researcher-1\t{first}\nresearcher-2\t{second}\n"
+    assert keys(runner, root, "list") == f"researcher-1\t{first}\t{first_signs}\nresearcher-2\t{second}\t-\n"
+    keys(runner, root, "add", "researcher-2", second, "--signs", second_signs)  # then their signing key
+    both = config.read_text()
+    assert changed_lines(two, both) == ([], [f'  researcher-2: "{second_signs}"\n'])
+    assert keys(runner, root, "list") == (f"researcher-1\t{first}\t{first_signs}\n"
+                                          f"researcher-2\t{second}\t{second_signs}\n")
 
-    keys(runner, root, "remove", "researcher-1")
-    assert changed_lines(two, config.read_text()) == ([f"  researcher-1: {first}\n"], [])
-    keys(runner, root, "add", "researcher-1", first)
-    keys(runner, root, "remove", "researcher-1")
-    keys(runner, root, "remove", "researcher-2")
+    removed = keys(runner, root, "remove", "researcher-1")  # the recipient only: what they signed still verifies
+    assert "their signing key stays listed" in removed
+    assert changed_lines(both, config.read_text()) == ([f"  researcher-1: {first}\n"], [])
+    assert keys(runner, root, "list") == (f"researcher-2\t{second}\t{second_signs}\n"
+                                          f"researcher-1\t-\t{first_signs}\n")
+    without = config.read_text()
+    keys(runner, root, "remove", "researcher-1", "--signing-key")
+    assert changed_lines(without, config.read_text()) == ([f'  researcher-1: "{first_signs}"\n'], [])
+    keys(runner, root, "remove", "researcher-1", code=1)  # nothing left to remove
+
+    keys(runner, root, "add", "researcher-1", first, "--signs", first_signs)
+    keys(runner, root, "remove", "researcher-1", "--signing-key")
+    keys(runner, root, "remove", "researcher-2", "--signing-key")
     assert config.read_bytes() == original.encode()
     assert runner.invoke(app, ["check", "--ledger", str(root), "--no-cache"]).exit_code != 2
+
+
+def test_a_signing_key_is_never_replaced_nor_listed_twice(ledger_dir: LedgerDir, runner: CliRunner,
+                                                         members: list[tuple[str, str]]) -> None:
+    (first, first_signs), (second, second_signs) = members
+    root = ledger_dir.root
+    config = root / "ledger.yaml"
+    keys(runner, root, "add", "a-1", first, "--signs", first_signs)
+    before = config.read_bytes()
+    for args, why in ((["add", "a-1", first, "--signs", second_signs], "never replaced"),
+                      (["add", "b-2", second, "--signs", first_signs], "already listed, as `a-1`"),
+                      (["add", "b-2", second, "--signs", "ed25519:" + "0" * 63], "not a signing key"),
+                      (["add", "b-2", second, "--signs", second], "not a signing key")):
+        result = runner.invoke(app, ["keys", *args, "--ledger", str(root)], catch_exceptions=False)
+        assert result.exit_code == 1 and why in result.stderr, result.output
+        assert len(result.stderr.splitlines()) == 1
+        assert config.read_bytes() == before
 
 
 @pytest.mark.parametrize("text, added, removed", [

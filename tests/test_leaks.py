@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BASE_RECORDS, CONFIG, REPO, LedgerDir
-from test_identity import CANARY, team  # noqa: F401 - the fixture
+from test_identity import CANARY, shared, team  # noqa: F401 - the fixture
 from typer.testing import CliRunner
 
 from ledger.cli import app
@@ -261,8 +261,8 @@ def _invoke(runner: CliRunner, outputs: list[str], *args: str, input: str | None
 
 def _protected_ledger(root: Path, runner: CliRunner, outputs: list[str]) -> Path:
     """The two protected people's identities sealed in `root` through the command line; the key's path."""
-    recipient = _invoke(runner, outputs, "keys", "init").split("your public recipient: ")[1].split()[0]
-    _invoke(runner, outputs, "keys", "add", "researcher-1", recipient, "--ledger", str(root))
+    recipient, signer = shared(_invoke(runner, outputs, "keys", "init"))
+    _invoke(runner, outputs, "keys", "add", "researcher-1", recipient, "--signs", signer, "--ledger", str(root))
     for pseudonym, identity in ((PSEUDONYM, IDENTITY), (OTHER_PSEUDONYM, OTHER_IDENTITY)):
         _invoke(runner, outputs, "add", "person", "--protected", "--set", f"pseudonym={pseudonym}", "--set",
                 "roles=witness", "--identity-from", "-", "--ledger", str(root), input=identity)
@@ -482,8 +482,8 @@ def test_the_shipped_ledger_holds_no_name(tmp_path: Path, runner: CliRunner, mon
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv("LEDGER_IDENTITY", raising=False)
     outputs: list[str] = []
-    recipient = _invoke(runner, outputs, "keys", "init").split("your public recipient: ")[1].split()[0]
-    _invoke(runner, outputs, "keys", "add", "researcher-1", recipient, "--ledger", str(root))
+    recipient, signer = shared(_invoke(runner, outputs, "keys", "init"))
+    _invoke(runner, outputs, "keys", "add", "researcher-1", recipient, "--signs", signer, "--ledger", str(root))
     # Serik and Saktaganov are both in the shipped records (Serik Tenizbaev, Talgat Saktaganov), never together
     for pseudonym, identity in (("Canary C.", f"name: {CANARY}\n"),
                                 ("Serik S.", "name: Serik Saktaganov\nsurname: Saktaganov\n"),
