@@ -24,6 +24,7 @@ from conftest import REPO, LedgerDir
 from typer.testing import CliRunner
 
 from ledger.cli import app
+from test_identity import shared
 
 LEDGER_EXE = str(Path(sys.executable).with_name("ledger"))
 ORG = "kind: org\nid: {id}\nname: X\n"
@@ -51,9 +52,8 @@ def codes(done: subprocess.CompletedProcess[str]) -> list[tuple[str, str]]:
 def new_team(root: Path, tmp_path: Path) -> dict[str, str]:
     """A recipient (the user) in ledger.yaml and one protected person whose identity holds a canary name."""
     env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "LEDGER_IDENTITY": ""}
-    init = run(root, "keys", "init", env=env)
-    recipient = init.stdout.split("your public recipient: ")[1].split()[0]
-    assert run(root, "keys", "add", "researcher-1", recipient, env=env).returncode == 0
+    recipient, signer = shared(run(root, "keys", "init", env=env).stdout)
+    assert run(root, "keys", "add", "researcher-1", recipient, "--signs", signer, env=env).returncode == 0
     added = run(root, "add", "person", "--protected", "--set", "pseudonym=Temir X.", "--identity-from", "-",
                 env=env, stdin="name: Zhanbolat Canarybekov\n")
     assert added.returncode == 0, added.stderr
@@ -144,9 +144,8 @@ def test_the_leak_check_says_when_an_evidence_folder_cannot_be_listed(ledger_dir
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv("LEDGER_IDENTITY", raising=False)
     root = str(ledger_dir.root)
-    init = runner.invoke(app, ["keys", "init"], catch_exceptions=False)
-    recipient = init.output.split("your public recipient: ")[1].split()[0]
-    assert runner.invoke(app, ["keys", "add", "r-1", recipient, "--ledger", root]).exit_code == 0
+    recipient, signer = shared(runner.invoke(app, ["keys", "init"], catch_exceptions=False).output)
+    assert runner.invoke(app, ["keys", "add", "r-1", recipient, "--signs", signer, "--ledger", root]).exit_code == 0
     assert runner.invoke(app, ["add", "person", "--protected", "--set", "pseudonym=Temir T.", "--identity-from",
                                "-", "--ledger", root], input="name: Zhanbolat Canarybekov\n").exit_code == 0
     ledger_dir.write("evidence/sub/leak.txt", "said Zhanbolat Canarybekov\n")
