@@ -49,12 +49,14 @@ def duplicate_ids(ctx: Context) -> Iterator[Finding]:
 @check(Reach(targets=True, every_id=True))
 def references(ctx: Context) -> Iterator[Finding]:
     """Every reference names an existing record of a kind the field allows."""
+    candidates: dict[tuple[str, ...], list[str]] = {}  # the ids of each set of kinds, sorted once
     for f in ctx.facts:
         for path, ref, kinds in f.refs:
             target = ctx.first.get(ref)
             if target is None:
-                candidates = [i for i, kind in ctx.kinds().items() if kind in kinds]
-                hint = suggest(ref, candidates)
+                if kinds not in candidates:
+                    candidates[kinds] = sorted(i for i, kind in ctx.kinds().items() if kind in kinds)
+                hint = suggest(ref, candidates[kinds])
                 yield ctx.finding(f, "unknown-ref", f"`{dotted(path)}` names `{ref}`, but no record has that id"
                                   f"{hint or f'; it must be the id of {_a(kinds)}'}", *path)
             elif target.kind not in kinds:
