@@ -33,6 +33,14 @@ app = typer.Typer(
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
+
+def _echo(text: str, err: bool = False, nl: bool = True) -> None:
+    """Every message of the command line goes out here: each line as `display.one_line` shows it, so that no text
+    from a record, a file name or ledger.yaml reaches a terminal as an escape sequence, whatever path it took."""
+    from .display import lines_shown
+
+    typer.echo(lines_shown(text), err=err, nl=nl)
+
 LedgerOption = Annotated[
     Optional[Path],
     typer.Option("--ledger", "-L", help="The ledger root (the folder with ledger.yaml). Default: the nearest "
@@ -54,7 +62,7 @@ FiguresFormat = Enum("FiguresFormat", {name: name for name in FORMATS["diff-figu
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"ledger {__version__}")
+        _echo(f"ledger {__version__}")
         raise typer.Exit()
 
 
@@ -72,7 +80,7 @@ def _root(ledger: Optional[Path]) -> Path:
     try:
         return open_root(ledger)
     except LedgerNotFound as e:
-        typer.echo(f"ledger: {e}; run inside a ledger or pass --ledger PATH", err=True)
+        _echo(f"ledger: {e}; run inside a ledger or pass --ledger PATH", err=True)
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -114,7 +122,7 @@ def check(
             report = run(root, identity=identity, history=history, use_cache=not no_cache, jobs=jobs,
                          progress=progress)
     except IdentityError as e:
-        typer.echo(f"ledger: {e}", err=True)
+        _echo(f"ledger: {e}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     render("check", output.value, report.seen_from(Path.cwd()), Output(sys.stdout, _console))
     raise typer.Exit(report.exit_code)
@@ -127,14 +135,14 @@ def _keys(option: Optional[Path], required: bool = False) -> Optional[list]:  # 
     path = identity_path(option)
     if path is None:
         if required:
-            typer.echo("ledger: this needs your key: pass --identity FILE or set $LEDGER_IDENTITY "
+            _echo("ledger: this needs your key: pass --identity FILE or set $LEDGER_IDENTITY "
                        "(`ledger keys init` makes one)", err=True)
             raise typer.Exit(EXIT_USAGE)
         return None
     try:
         return load_identities(path)
     except IdentityError as e:
-        typer.echo(f"ledger: {e}", err=True)
+        _echo(f"ledger: {e}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -191,20 +199,20 @@ def schema(
     if check_only:
         stale = schemas.stale(folder)
         for name in stale:
-            typer.echo(f"{(folder / name)}: stale; run `ledger schema` and commit it", err=True)
+            _echo(f"{(folder / name)}: stale; run `ledger schema` and commit it", err=True)
         if stale:
             raise typer.Exit(EXIT_FINDINGS)
-        typer.echo(f"{folder}: {len(schemas.generate())} schemas up to date")
+        _echo(f"{folder}: {len(schemas.generate())} schemas up to date")
         return
     try:
         written = schemas.write(folder, root)
     except OSError as e:
-        typer.echo(f"ledger schema: cannot write the schemas into {folder}: {e.strerror}", err=True)
+        _echo(f"ledger schema: cannot write the schemas into {folder}: {e.strerror}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     for name in written:
-        typer.echo(f"wrote {folder / name}")
+        _echo(f"wrote {folder / name}")
     if not written:
-        typer.echo(f"{folder}: {len(schemas.generate())} schemas already up to date")
+        _echo(f"{folder}: {len(schemas.generate())} schemas already up to date")
 
 
 FINDING_KINDS = ("conflict", "gap", "exceeds", "sum", "agree")
@@ -264,8 +272,8 @@ def _fail(problems: list[str], code: int) -> typer.Exit:
     from .display import one_line
 
     for problem in problems:
-        typer.echo(f"ledger add: {one_line(problem)}", err=True)
-    typer.echo("nothing was written", err=True)
+        _echo(f"ledger add: {one_line(problem)}", err=True)
+    _echo("nothing was written", err=True)
     return typer.Exit(code)
 
 
@@ -368,14 +376,14 @@ def add(
         except AddError as e:
             raise _fail(e.problems, EXIT_USAGE) from None
         if data is None:
-            typer.echo("ledger add: the record was left empty; nothing was written", err=True)
+            _echo("ledger add: the record was left empty; nothing was written", err=True)
             raise typer.Exit(EXIT_USAGE)
     elif interactive or (sys.stdin.isatty() and required_missing(model, data)):
         from .prompts import ask_record
 
         data = ask_record(root, kind.value, data, console=_console(stderr=True), ask_optional=interactive)
         if data is None:
-            typer.echo("ledger add: nothing was written", err=True)
+            _echo("ledger add: nothing was written", err=True)
             raise typer.Exit(EXIT_USAGE)
     if (protected or data.get("protected")) and identity is None and asks_identity:
         from .prompts import ask_identity
@@ -396,10 +404,10 @@ def add(
         raise _fail([str(e)], EXIT_USAGE) from None
     shown = added.path.relative_to(root).as_posix()
     if dry_run:
-        typer.echo(lines_shown(added.text), nl=False)
-        typer.echo(f"(dry run: {shown} was not written)", err=True)
+        _echo(lines_shown(added.text), nl=False)
+        _echo(f"(dry run: {shown} was not written)", err=True)
         return
-    typer.echo(f"wrote {shown}: {one_line(summary(added.ledger, added.record))}")
+    _echo(f"wrote {shown}: {one_line(summary(added.ledger, added.record))}")
 
 
 def _sealing_key(root: Path, key_file: Optional[Path]) -> SigningKey:
@@ -410,7 +418,7 @@ def _sealing_key(root: Path, key_file: Optional[Path]) -> SigningKey:
 
     path = identity_path(key_file)
     if path is None:
-        typer.echo("ledger add: sealing a real identity needs your key, which signs it: pass --identity FILE or set "
+        _echo("ledger add: sealing a real identity needs your key, which signs it: pass --identity FILE or set "
                    "$LEDGER_IDENTITY (`ledger keys init` makes one); nothing was written", err=True)
         raise typer.Exit(EXIT_USAGE)
     try:
@@ -418,7 +426,7 @@ def _sealing_key(root: Path, key_file: Optional[Path]) -> SigningKey:
     except IdentityError as e:  # a ledger.yaml that is not valid too (LedgerFileError)
         from .display import one_line
 
-        typer.echo(f"ledger add: {one_line(str(e))}", err=True)
+        _echo(f"ledger add: {one_line(str(e))}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -433,7 +441,7 @@ def _identity_failure(e: Exception) -> typer.Exit:
     ledger.yaml that is not valid or a file that cannot be written, else 1."""
     from .errors import LedgerError
 
-    typer.echo(f"ledger: {e}", err=True)
+    _echo(f"ledger: {e}", err=True)
     return typer.Exit(EXIT_USAGE if isinstance(e, LedgerError) else EXIT_FINDINGS)
 
 
@@ -448,7 +456,7 @@ def keys_init(identity: IdentityOption = None) -> None:
         init_identity(path)
     except (IdentityError, OSError) as e:
         raise _identity_failure(e) from None
-    typer.echo(f"created {path} (keep it safe: without it you cannot read identities; never commit it)")
+    _echo(f"created {path} (keep it safe: without it you cannot read identities; never commit it)")
     _share(path)
 
 
@@ -462,10 +470,10 @@ def _share(path: Path) -> None:
         recipient, signer = str(keys[0].to_public()), signing_key(keys).public
     except IdentityError as e:
         raise _identity_failure(e) from None
-    typer.echo(f"your public recipient: {recipient}")
-    typer.echo(f"your signing key: {signer}")
-    typer.echo("share both with your team (they are public); in the ledger, a member lists them with:")
-    typer.echo(f"  ledger keys add YOUR-NAME {recipient} --signs {signer}")
+    _echo(f"your public recipient: {recipient}")
+    _echo(f"your signing key: {signer}")
+    _echo("share both with your team (they are public); in the ledger, a member lists them with:")
+    _echo(f"  ledger keys add YOUR-NAME {recipient} --signs {signer}")
 
 
 @keys_app.command("show")
@@ -476,10 +484,10 @@ def keys_show(identity: IdentityOption = None) -> None:
 
     path = identity_path(identity)
     if path is None:
-        typer.echo("ledger: no key: pass --identity FILE or set $LEDGER_IDENTITY (`ledger keys init` makes one)",
+        _echo("ledger: no key: pass --identity FILE or set $LEDGER_IDENTITY (`ledger keys init` makes one)",
                    err=True)
         raise typer.Exit(EXIT_USAGE)
-    typer.echo(f"key file: {path}")
+    _echo(f"key file: {path}")
     _share(path)
 
 
@@ -499,14 +507,14 @@ def keys_add(
 
     changed = _edit_members(ledger, "ledger keys add", lambda root: add_member(root, name, recipient, signs))
     if not changed:
-        typer.echo(f"`{name}` is already listed with {'these keys' if signs else 'that key'}; ledger.yaml was not "
+        _echo(f"`{name}` is already listed with {'these keys' if signs else 'that key'}; ledger.yaml was not "
                    "changed")
         return
-    typer.echo(f"added `{name}`'s {' and '.join(changed)} to ledger.yaml" +
+    _echo(f"added `{name}`'s {' and '.join(changed)} to ledger.yaml" +
                ("; run `ledger keys rotate` so that they can read the identities sealed before"
                 if "recipient" in changed else ""))
     if signs is None:
-        typer.echo(f"`{name}` has no signing key listed: identities they seal are refused until it is "
+        _echo(f"`{name}` has no signing key listed: identities they seal are refused until it is "
                    "(`ledger keys add NAME age1… --signs ed25519:…`)")
 
 
@@ -537,11 +545,11 @@ def keys_remove(
     from .keyring import remove_member
 
     removed = _edit_members(ledger, "ledger keys remove", lambda root: remove_member(root, name, signing_key))
-    typer.echo(f"removed `{name}`'s {' and '.join(removed)} from ledger.yaml" +
+    _echo(f"removed `{name}`'s {' and '.join(removed)} from ledger.yaml" +
                ("; now run `ledger keys rotate` (and read the README on what rotation cannot undo)"
                 if "recipient" in removed else ""))
     if "signing key" not in removed:
-        typer.echo(f"their signing key stays listed until the identities they sealed are re-sealed: after `ledger "
+        _echo(f"their signing key stays listed until the identities they sealed are re-sealed: after `ledger "
                    f"keys rotate`, `ledger keys remove {name} --signing-key` takes it out")
 
 
@@ -558,7 +566,7 @@ def keys_list(ledger: LedgerOption = None) -> None:
         raise _identity_failure(e) from None
     for name in [*readers, *(name for name in signing if name not in readers)]:
         # slugs and keys of a validated ledger.yaml: safe to print
-        typer.echo(f"{name}\t{readers.get(name, '-')}\t{signing.get(name, '-')}")
+        _echo(f"{name}\t{readers.get(name, '-')}\t{signing.get(name, '-')}")
 
 
 @keys_app.command("rotate")
@@ -586,13 +594,13 @@ def keys_rotate(
     except (IdentityError, LedgerError) as e:
         raise _identity_failure(e) from None
     count = len(done.done)
-    typer.echo(f"re-encrypted {count} {'identity' if count == 1 else 'identities'} for the current recipients, "
+    _echo(f"re-encrypted {count} {'identity' if count == 1 else 'identities'} for the current recipients, "
                "signed with your key; commit the records")
     if done.vouched:
-        typer.echo(f"signed {len(done.vouched)} that were unsigned: your signature vouches for them "
+        _echo(f"signed {len(done.vouched)} that were unsigned: your signature vouches for them "
                    f"({', '.join(done.vouched)})")
     for label in done.idle:
-        typer.echo(f"`{label}` is no longer a recipient and signs none of the identities now: `ledger keys remove "
+        _echo(f"`{label}` is no longer a recipient and signs none of the identities now: `ledger keys remove "
                    f"{label} --signing-key` takes their signing key out")
 
 
@@ -617,19 +625,19 @@ def reveal(
 
     root = _root(ledger)
     if not sys.stdout.isatty() and not force:
-        typer.echo("ledger reveal: standard output is not a terminal; refusing to write an identity to a pipe or "
+        _echo("ledger reveal: standard output is not a terminal; refusing to write an identity to a pipe or "
                    "a file (--force to do it anyway)", err=True)
         raise typer.Exit(EXIT_USAGE)
     keys = _keys(identity, required=True)
     match = [item for item in sealed_identities(root)[0] if item.record_id == record_id]
     if not match:
-        typer.echo(f"ledger reveal: no protected person `{record_id}` with a sealed identity", err=True)
+        _echo(f"ledger reveal: no protected person `{record_id}` with a sealed identity", err=True)
         raise typer.Exit(EXIT_FINDINGS)
     signers = listed_signers(root)
     try:
         revealed = unseal(match[0].armored, record_id, keys or [], signers)
     except ForgedIdentity as e:
-        typer.echo(f"ledger reveal: `{record_id}`: the identity {e}; it is not shown", err=True)
+        _echo(f"ledger reveal: `{record_id}`: the identity {e}; it is not shown", err=True)
         raise typer.Exit(EXIT_FINDINGS) from None
     except IdentityError as e:
         raise _identity_failure(IdentityError(f"`{record_id}`: the identity {e}")) from None
@@ -639,15 +647,15 @@ def reveal(
         unsure = (f"the identity of `{record_id}` is not signed, so nothing shows who sealed it (anyone who can read "
                   "ledger.yaml could have)")
         if signers and not unsigned:  # the team signs: this is a legacy identity, or a forgery that left it out
-            typer.echo(f"ledger reveal: {unsure}; it is not shown: `--unsigned` shows it, to check it against your "
+            _echo(f"ledger reveal: {unsure}; it is not shown: `--unsigned` shows it, to check it against your "
                        "own records before vouching for it with `ledger keys rotate --sign-unsigned`", err=True)
             raise typer.Exit(EXIT_FINDINGS)
-        typer.echo(f"ledger reveal: warning: {unsure}: check it against your own records before acting on it",
+        _echo(f"ledger reveal: warning: {unsure}: check it against your own records before acting on it",
                    err=True)
     for key, value in revealed.identity.items():  # a forged payload must not reach the terminal as control sequences
-        typer.echo(f"{one_line(str(key))}: {one_line(str(value))}")
+        _echo(f"{one_line(str(key))}: {one_line(str(value))}")
     if revealed.signer is not None:
-        typer.echo(f"ledger reveal: sealed and signed by `{revealed.signer}`", err=True)
+        _echo(f"ledger reveal: sealed and signed by `{revealed.signer}`", err=True)
 
 
 def main() -> None:
@@ -678,13 +686,13 @@ def _last_words(e: Exception) -> int:
 
         traceback.print_exception(e)
     if isinstance(e, LedgerError):
-        print(f"ledger: {e}", file=sys.stderr)
+        _echo(f"ledger: {e}", err=True)
         return EXIT_USAGE
     if isinstance(e, OSError):
-        print(f"ledger: {e.strerror or type(e).__name__}", file=sys.stderr)
+        _echo(f"ledger: {e.strerror or type(e).__name__}", err=True)
         return EXIT_USAGE
-    print(f"ledger: internal error ({type(e).__name__}); please report it, with the output of the same command "
-          "run with LEDGER_DEBUG=1", file=sys.stderr)
+    _echo(f"ledger: internal error ({type(e).__name__}); please report it, with the output of the same command "
+          "run with LEDGER_DEBUG=1", err=True)
     return EXIT_INTERNAL
 
 
@@ -699,7 +707,7 @@ def _leave(code: object) -> None:
     if code is None:
         code = 0
     elif not isinstance(code, int):
-        print(code, file=sys.stderr)
+        _echo(str(code), err=True)
         code = 1
     run_exit_functions()
     for stream in (sys.stdout, sys.stderr):

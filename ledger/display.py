@@ -33,8 +33,9 @@ def one_line(text: str) -> str:
 
 
 def lines_shown(text: str) -> str:
-    """Text of several lines (a record's YAML) for a terminal: each line as `one_line` shows it."""
-    return "\n".join(one_line(line) for line in text.split("\n"))
+    """Text of several lines (a record's YAML, a table of keys) for a terminal: each line as `one_line` shows it,
+    its line breaks and tabs kept."""
+    return "\n".join("\t".join(one_line(cell) for cell in line.split("\t")) for line in text.split("\n"))
 
 
 def prose(text: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import atomic
+from .display import prose
 from .errors import LedgerError
 from .findings import Finding
 from .identity import (
@@ -38,18 +39,14 @@ class LedgerFileError(IdentityError, LedgerError):
     ledger's files or the disk rather than of a key; the command line's usage/environment exit code."""
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _config_problem(findings: list[Finding]) -> LedgerFileError:
     # Only findings' messages: they never quote a value of the file, which a parser's error would.
     if not findings:
         return LedgerFileError(f"{CONFIG_NAME} is not valid; run `ledger check`")
     first = findings[0]
     if first.line <= 0:  # it could not be read at all
-        return LedgerFileError(_one_line(first.message))
-    return LedgerFileError(f"{CONFIG_NAME} is not valid (line {first.line}: {_one_line(first.message)}); "
+        return LedgerFileError(prose(first.message))
+    return LedgerFileError(f"{CONFIG_NAME} is not valid (line {first.line}: {prose(first.message)}); "
                            "run `ledger check`")
 
 

@@ -243,7 +243,6 @@ def _on_a_terminal(root: Path, *args: str, env: dict[str, str] | None = None) ->
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="keys commands echo messages and file names without display.one_line")
 def test_keys_commands_send_no_escape_sequence_to_a_terminal(shipped: LedgerDir) -> None:
     config = shipped.root / "ledger.yaml"
     config.write_text(config.read_text().replace("measures:\n", "measures:\n  \"Bad Key\\e[2J\": {label: x}\n", 1))
