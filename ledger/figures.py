@@ -178,7 +178,7 @@ def parse_value(raw: object) -> FigureValue:
     if isinstance(raw, dict):
         unknown = sorted(str(k) for k in raw if k not in ("min", "max"))
         if unknown:
-            raise FigureError(f"unknown key {unknown[0]!r} in a value; use {{min: N, max: M}}")
+            raise FigureError("a value's mapping holds a key other than `min` and `max`; use {min: N, max: M}")
         if not raw:
             raise FigureError("{min, max} needs at least one of `min` and `max`")
         lo = _count(raw["min"], "min") if raw.get("min") is not None else None

@@ -24,13 +24,14 @@ def is_word(text: str) -> bool:
 
 
 def dotted(loc: tuple[Any, ...]) -> str:
-    """`('quotes', 0, 'text')` as `quotes[0].text`."""
+    """`('quotes', 0, 'text')` as `quotes[0].text`. A part that is not a word (a key that is the record's own
+    text, as the keys of ledger.yaml's vocabularies are) is shown as `…`: the position says which."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + (str(part) if is_word(str(part)) else "…")
     return out or "(record)"
 
 
@@ -105,7 +106,8 @@ def validation_findings(
         if loc and loc[-1] == "[key]":
             loc = loc[:-1]
             line, col = doc.locate(prefix + loc, key=True)
-            findings.append(Finding(file, line, col, "invalid-value", f"`{dotted(loc)}`: the key must be {SLUG_HELP}"))
+            where = f"a key of `{dotted(loc[:-1])}`" if loc[:-1] else "a key"
+            findings.append(Finding(file, line, col, "invalid-value", f"{where} must be {SLUG_HELP}"))
             continue
         if typ == "invalid_key":
             line, col = doc.locate(prefix + loc, key=True)

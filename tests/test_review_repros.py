@@ -250,7 +250,6 @@ def test_keys_commands_send_no_escape_sequence_to_a_terminal(shipped: LedgerDir)
     assert b"\x1b[2J" not in out, out
 
 
-@pytest.mark.xfail(strict=True, reason="messages still repeat record text: a value's unknown key, a config key")
 def test_messages_never_repeat_a_records_text_without_a_key(shipped: LedgerDir) -> None:
     shipped.record("zz/v.yaml", "kind: claim\nid: v-1\nsource: pgo-2012-01-25\nmeasure: killed\n"
                    "value: {min: 1, Zhanbolat Canarybekov: 2}\nscope: {place: zhanaozen, period: 2011-12-16}\n")
