@@ -322,11 +322,7 @@ def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = Fals
         if checked.record is None:
             raise AddError(checked.problems)
         text = dump_record(checked.record, checked.path, root)
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise AddError(["the record holds a character that is not Unicode text (a lone surrogate, from a "
-                            "broken \\u escape?); fix the text"]) from None
+        _reads_back(text, checked)
         if not dry_run:
             where = checked.path.relative_to(root).as_posix()
             _real_folders(root, checked.path.parent)
@@ -338,6 +334,23 @@ def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = Fals
             except OSError as e:
                 raise os_problem(e, f"cannot write {where}") from None
         return Added(checked.record, checked.path, text, not dry_run, ledger)
+
+
+def _reads_back(text: str, checked: Checked) -> None:
+    """AddError unless `text`, read as `ledger check` will read it, is exactly the record checked: what is written
+    is never a file that check would refuse, nor one that says something else."""
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise AddError(["the record holds a character that is not Unicode text (a lone surrogate, from a broken "
+                        "\\u escape?); fix the text"]) from None
+    from .load import read_file
+
+    name = checked.path.name
+    entries, _, findings = read_file(raw, name)
+    if findings or len(entries) != 1 or entries[0].record != checked.record:
+        raise AddError(["the record would not read back as it was given (a character YAML cannot hold as it is?); "
+                        "nothing was written: please report it"])
 
 
 def _real_folders(root: Path, folder: Path) -> None:

@@ -51,8 +51,8 @@ def _block(value: Any, indent: int) -> Any:
                 return date.fromisoformat(value)  # written unquoted; read back as the same text
             except ValueError:
                 return value  # looks like a date, is not one: text, quoted by the dumper
-        if _UNBLOCKABLE.search(value):
-            return value  # characters a block scalar cannot keep as they are: quoted by the dumper
+        if _UNBLOCKABLE.search(value) or not all(c in "\n\t" or (c.isprintable() and c != "\ufeff") for c in value):
+            return value  # characters a block scalar cannot keep as they are: quoted (and escaped) by the dumper
         if "\n" in value.rstrip("\n"):
             return LiteralScalarString(value)
         if len(value) > WIDTH - indent - 10 and value == value.strip() and "  " not in value:

@@ -55,19 +55,20 @@ def inside(path: str | Path, root: str | Path) -> bool:
 
 
 def _open(path: str, root: str | Path | None) -> int:
-    """A descriptor of `path`, opened without blocking; a link only when it stays inside `root`."""
-    if root is None or not _NOFOLLOW:
-        if root is not None and os.path.islink(path) and not inside(path, root):
-            raise Refused("not-regular-file", "a link that leaves the ledger: not followed")
-        return os.open(path, _OPEN)
-    try:
-        return os.open(path, _OPEN | _NOFOLLOW)
-    except OSError as e:
-        if e.errno not in _LINK_ERRNOS or not os.path.islink(path):
-            raise
-    # a link: followed only when it stays inside the ledger
-    if not inside(path, root):
+    """A descriptor of `path`, opened without blocking; a link only when it stays inside `root`, and only to a
+    regular file (opening a device can do something of itself: a terminal allocated, a tape rewound)."""
+    if root is not None and _NOFOLLOW:
+        try:
+            return os.open(path, _OPEN | _NOFOLLOW)  # the usual case, a regular file: no call more than before
+        except OSError as e:
+            if e.errno not in _LINK_ERRNOS or not os.path.islink(path):
+                raise
+    if root is not None and os.path.islink(path) and not inside(path, root):
         raise Refused("not-regular-file", "a link that leaves the ledger: not followed")
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        via = "a link to " if os.path.islink(path) else ""
+        raise Refused("not-regular-file", f"{via}{what_it_is(mode)}, not a regular file: not read")
     return os.open(path, _OPEN)
 
 

@@ -45,7 +45,7 @@ def stale(folder: Path) -> list[str]:
     for name, text in generate().items():
         path = folder / name
         try:
-            current = read_bytes(path, None).decode("utf-8")
+            current = read_bytes(path, folder).decode("utf-8")
         except (OSError, Refused, UnicodeDecodeError):  # a FIFO or a link to /dev/zero is stale, never read
             current = None
         if current != text:

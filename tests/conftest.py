@@ -156,3 +156,23 @@ def findings_of(root: Path):  # type: ignore[no-untyped-def]
     from ledger.checks import check_ledger
 
     return check_ledger(root)[1]
+
+
+def remove_tree(top: Path) -> None:
+    """Remove a folder tree of any depth, without recursion: pytest's own clean-up recurses, and a tree deeper than
+    Python's recursion limit, left behind, breaks it at the end of a later run."""
+    import os
+
+    stack = [str(top)]
+    while stack:
+        folder = stack[-1]
+        with os.scandir(folder) as entries:
+            found = [(entry.path, entry.is_dir(follow_symlinks=False)) for entry in entries]
+        inner = [path for path, is_folder in found if is_folder]
+        for path, is_folder in found:
+            if not is_folder:
+                os.unlink(path)
+        if inner:
+            stack.extend(inner)
+        else:
+            os.rmdir(stack.pop())

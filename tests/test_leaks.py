@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import BASE_RECORDS, CONFIG, REPO, LedgerDir
+from conftest import BASE_RECORDS, CONFIG, REPO, LedgerDir, remove_tree
 from test_identity import CANARY, shared, team  # noqa: F401 - the fixture
 from typer.testing import CliRunner
 
@@ -541,8 +541,11 @@ def test_folders_deeper_than_pythons_recursion_are_searched(team: LedgerDir, run
         folder = folder / "d"
         folder.mkdir(parents=True)
     (folder / "notes.txt").write_text(f"notes\n{CANARY}\n")
-    found, _ = _check(team.root, runner)
-    assert [(f["file"], f["line"], f["code"]) for f in found] == [(f"notes/{deep}/notes.txt", 2, "identity-leak")]
+    try:
+        found, _ = _check(team.root, runner)
+        assert [(f["file"], f["line"], f["code"]) for f in found] == [(f"notes/{deep}/notes.txt", 2, "identity-leak")]
+    finally:
+        remove_tree(team.root / "notes")
 
 
 def test_an_encrypted_pdf_is_a_warning_and_one_with_an_empty_password_is_read(team: LedgerDir,  # noqa: F811
