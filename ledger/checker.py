@@ -25,7 +25,7 @@ from . import cache as cache_store
 from .checkbase import Base, Index, build, pack
 from .collector import collecting
 from .findings import Finding, sort_findings
-from .layout import CONFIG_NAME, PARALLEL_MIN_FILES
+from .layout import CONFIG_NAME, NOT_EVIDENCE, PARALLEL_MIN_FILES
 from .listing import HeadStart, Listing, changed_at, folder_findings, scan
 from .reading import Refused, read_bytes, refusal
 
@@ -137,9 +137,10 @@ class _StaleCache(Exception):
 
 def evidence_key(path: str) -> str | None:
     """An evidence file as the cache names it: the path as written, normalised but not resolved (a link may be
-    pointed elsewhere without the path changing: its target's stat tells), or None when it leaves the ledger."""
+    pointed elsewhere without the path changing: its target's stat tells), or None when it leaves the ledger (or
+    goes into its `.ledger/` or `.git/`, which are no evidence: `checks.evidence_target`)."""
     clean = posixpath.normpath(path.replace("\\", "/"))
-    if clean.startswith(("/", "../")) or clean == ".." or "\0" in clean:
+    if clean.startswith(("/", "../")) or clean == ".." or "\0" in clean or clean.split("/")[0] in NOT_EVIDENCE:
         return None
     return clean
 
@@ -283,6 +284,7 @@ class _Changes:
     ids: set[str] = field(default_factory=set)  # ids of the records of those files, as they were and as they are
     named: set[str] = field(default_factory=set)  # ids that those records name, as they were and as they are
     id_set: bool = False  # some file's ids or kinds changed: an id appeared, left, or changed kind
+    left_base: bool = False  # an id that the base holds left its file (an id may be a name: it must leave too)
 
 
 class _Run:
@@ -402,6 +404,9 @@ class _Run:
                 changes.ids.add(f.id)
                 changes.named.update(ref.id for ref in f.refs)
             changes.id_set = changes.id_set or [(f.id, f.kind) for f in was] != [(f.id, f.kind) for f in now]
+            in_base = name not in self.delta and self.base.number(name) is not None
+            changes.left_base = changes.left_base or (in_base and bool({f.id for f in was} - {f.id for f in now}))
+        self.changes = changes
         return changes
 
     def _update_delta(self, stats: dict[str, tuple[int, int]], gone: list[str],
@@ -606,7 +611,8 @@ class _Run:
         """Whether to write a new base: the delta grew, or a name (a file's, an evidence file's: either may be a
         real name) left the ledger and must leave the cache too."""
         grown = len(self.delta) > max(REBUILD_MIN_FILES, len(self.listing) // REBUILD_SHARE)
-        return grown or any(entry is None for entry in self.delta.values()) or evidence.dropped()
+        return grown or any(entry is None for entry in self.delta.values()) or evidence.dropped() \
+            or self.changes.left_base
 
     def _new_base(self, extra: dict[str, list[Facts]]) -> tuple[dict[str, Any], bytes]:
         """Every file, from the delta or the old base, as a new base and its blobs."""

@@ -11,7 +11,7 @@ from typing import Any
 from .facts import Evidence, Facts, Figure, facts_of
 from .figures import FigureValue
 from .findings import Finding
-from .layout import CONFIG_NAME
+from .layout import CONFIG_NAME, NOT_EVIDENCE
 from .load import Ledger
 from .models import VOCABULARIES
 from .reading import Refused, what_it_is
@@ -212,7 +212,10 @@ def evidence_target(root: Path, path: str) -> Path | None:
     try:
         pure = PurePosixPath(path.replace("\\", "/"))
         target = (root / pure).resolve()
-        return target if not pure.is_absolute() and target.is_relative_to(root) else None
+        if pure.is_absolute() or not target.is_relative_to(root):
+            return None
+        inner = target.relative_to(root).parts
+        return None if inner and inner[0] in NOT_EVIDENCE else target
     except (OSError, ValueError):  # a NUL byte, a name too long for the file system...
         return None
 

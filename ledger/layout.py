@@ -12,6 +12,7 @@ RECORD_SUFFIXES = (".yaml", ".yml")
 SCHEMA_DIR = "schemas"
 PARALLEL_MIN_FILES = 2000  # below this, starting a second process to read files costs more than it saves
 STATE_DIR = ".ledger"  # the tool's own state: locks and caches; ignores itself in git
+NOT_EVIDENCE = (STATE_DIR, ".git")  # folders of the ledger that hold no evidence: what is in them changes by itself
 
 
 class LedgerNotFound(Exception):

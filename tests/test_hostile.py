@@ -554,3 +554,27 @@ def test_records_that_is_not_a_folder_is_a_finding(shipped: LedgerDir, tmp_path:
         records.symlink_to(tmp_path / "elsewhere")
     done = run(shipped.root, "check", "--format", "json")
     assert done.returncode == 1 and codes(done) == [("records", "unreadable-folder")]
+
+
+def test_an_id_renamed_in_place_leaves_the_cache(shipped: LedgerDir, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An id may be a name: once no record has it, the cache keeps it no more than a file or evidence name."""
+    from ledger import checker
+
+    monkeypatch.setattr(checker, "REBUILD_MIN_FILES", 10**9)  # a large ledger's cache: a base, edits in a delta
+    shipped.record("people/p.yaml", "kind: person\nid: zhanbolat-canarybekov\npseudonym: P.\n")
+    checker.check(shipped.root)
+    monkeypatch.setattr(checker, "REBUILD_MIN_FILES", 0)
+    checker.check(shipped.root)  # a base that holds the id
+    monkeypatch.setattr(checker, "REBUILD_MIN_FILES", 10**9)
+    shipped.record("people/p.yaml", "kind: person\nid: p-renamed\npseudonym: P.\n")
+    assert checker.check(shipped.root).findings == checker.check(shipped.root, use_cache=False).findings
+    cached = b"".join(p.read_bytes() for p in (shipped.root / ".ledger" / "cache").iterdir())
+    assert b"canarybekov" not in cached
+
+
+def test_evidence_in_the_ledgers_own_folders_is_a_bad_path(shipped: LedgerDir) -> None:
+    assert run(shipped.root, "check").returncode == 0  # .ledger/cache/ is there
+    shipped.record("documents/x.yaml", "kind: document\nid: x-1\ntype: other\ntitle: T\nfiles:\n"
+                   "  - path: .ledger/cache/check.bin\n    sha256: " + "a" * 64 + "\n")
+    for args in (["check", "--no-cache"], ["check"], ["check"]):
+        assert codes(run(shipped.root, *args, "--format", "json")) == [("records/documents/x.yaml", "bad-path")]
