@@ -31,7 +31,7 @@ from pathlib import Path
 GENERATOR_VERSION = 1
 MARKER = ".bench-generated.json"
 
-from ledger.models import PLURALS  # noqa: E402 - the folder of each kind, as `ledger add` writes them
+from ledger.kinds import PLURALS  # noqa: E402 - the folder of each kind, as `ledger add` writes them
 
 # Records per 1,000.
 SHARES = {"person": 300, "org": 30, "event": 40, "testimony": 200, "statement": 80, "document": 50, "claim": 300}

@@ -13,9 +13,10 @@ from .atomic import atomic_create_bytes
 from .emit import dump_record
 from .errors import LedgerError, os_problem
 from .findings import Finding
+from .kinds import PLURALS
 from .load import Entry, Ledger, load_ledger
 from .lock import writer_lock
-from .models import MODELS, PLURALS, Claim, Record
+from .models import MODELS, Claim, Record
 from .protection import draft_problems
 from .validate import validate_record
 from .yamlio import Document, parse_text, resolve_plain
@@ -157,7 +158,9 @@ def _subject(ledger: Ledger, kind: str, data: dict[str, Any]) -> tuple[str | Non
         when = getattr(entry.record, "date", None) if entry else None
         return when.isoformat() if isinstance(when, date) else None
 
-    text = lambda key: str(data.get(key) or "")  # noqa: E731
+    def text(key: str) -> str:
+        return str(data.get(key) or "")
+
     day = text("date")[:10] or None
     match kind:
         case "person":
@@ -198,11 +201,9 @@ def _document(data: dict[str, Any], name: str) -> Document:
 
     try:
         parsed = parse_text(dump_data(data), name)
-        if parsed.documents:
-            return parsed.documents[0]
     except Exception:  # noqa: BLE001 - a draft that cannot be laid out still gets its field errors
-        pass
-    return Document(data, 0, 1, 1)
+        return Document(data, 0, 1, 1)
+    return parsed.documents[0] if parsed.documents else Document(data, 0, 1, 1)
 
 
 @dataclass
@@ -224,7 +225,7 @@ def check_draft(ledger: Ledger, kind: str, data: dict[str, Any]) -> Checked:
     from .checks import run_checks
 
     data = {"kind": kind, **{k: v for k, v in data.items() if k != "kind"}}
-    record_id = data.get("id") if isinstance(data.get("id"), str) else "new-record"
+    record_id = str(data["id"]) if isinstance(data.get("id"), str) else "new-record"
     path = target_path(ledger.root, kind, record_id)
     name = path.relative_to(ledger.root).as_posix()
     doc = _document(data, name)
@@ -377,8 +378,8 @@ def summary(ledger: Ledger, record: Record) -> str:
         case "event":
             return f"event {rec.title or rec.id}" + (f", {rec.period}" if rec.period else "")
         case "testimony":
-            return f"testimony of {witness_label(ledger, rec.witness, rec.consent)}, {long_date(rec.date)} " \
-                   f"({rec.consent})"
+            return (f"testimony of {witness_label(ledger, rec.witness, rec.consent)}, {long_date(rec.date)} "
+                    f"({rec.consent})")
         case "statement":
             return f"statement by {label(ledger, rec.issuer)}, {long_date(rec.date)}"
         case "document":

@@ -14,15 +14,15 @@ import marshal
 import mmap
 from array import array
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from typing import Any
 
 from .facts import (
     CLAIM,
+    DOCUMENT,
     EVIDENCE_PATH,
     FILES,
     ID,
-    DOCUMENT,
     KIND,
     LINE,
     REF_ID,
@@ -68,7 +68,7 @@ class Strings(Sequence[str]):
         offsets = self.offsets
         if len(text) != len(self.blob):  # not all ASCII: byte offsets are not character offsets
             return (self[i] for i in range(len(self)))
-        return iter([text[a:b] for a, b in zip(offsets, offsets[1:])])
+        return iter([text[a:b] for a, b in pairwise(offsets)])
 
     def find(self, key: str) -> range:
         """The positions holding `key`, in a column sorted in str order."""
@@ -315,7 +315,7 @@ class Index:
         return isinstance(rid, str) and self._first(rid) is not None
 
     def get(self, rid: str, default: Target | None = None) -> Target | None:
-        return self[rid] if rid in self else default
+        return self[rid] if rid in self else default  # noqa: SIM401 - this is `get`
 
     def claim(self, rid: str) -> Figure | None:
         """The figure of the claim that is the first record of `rid`, or None."""

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .facts import Evidence, Facts, Figure, facts_of
+from .facts import Facts, Figure, facts_of
 from .figures import FigureValue
 from .findings import Finding
 from .layout import CONFIG_NAME, NOT_EVIDENCE
@@ -17,6 +17,7 @@ from .models import VOCABULARIES
 from .reading import Refused, what_it_is
 from .rules import Context, Reach, check, ledger_check, run_rules
 from .validate import dotted, suggest
+
 
 def context_of(ledger: Ledger) -> Context:
     """The rules' view of a ledger loaded in full."""

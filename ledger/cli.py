@@ -8,12 +8,13 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from . import __version__
 from .kinds import KINDS
+from .layout import SCHEMA_DIR
 from .output import FORMATS
 
 if TYPE_CHECKING:
@@ -42,14 +43,14 @@ def _echo(text: str, err: bool = False, nl: bool = True) -> None:
     typer.echo(lines_shown(text), err=err, nl=nl)
 
 LedgerOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--ledger", "-L", help="The ledger root (the folder with ledger.yaml). Default: the nearest "
                  "folder upwards from here that has one.", show_default=False),
 ]
 
 
 IdentityOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--identity", "-i", help="Your age key file (default: $LEDGER_IDENTITY, else the one "
                  "`ledger keys init` made).", show_default=False),
 ]
@@ -74,7 +75,7 @@ def _main(
     """An evidence ledger for human-rights research."""
 
 
-def _root(ledger: Optional[Path]) -> Path:
+def _root(ledger: Path | None) -> Path:
     from .layout import LedgerNotFound, open_root
 
     try:
@@ -95,10 +96,10 @@ def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
 def check(
     ledger: LedgerOption = None,
     output: Annotated[CheckFormat, typer.Option("--format", "-f", help="text (rich), json (a list of findings), "
-                                                "or github (Actions annotations).")] = CheckFormat.text,
+                                                "or github (Actions annotations).")] = CheckFormat("text"),
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Read every file again and leave the cache in "
                                            ".ledger/cache/ untouched.")] = False,
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Processes that read files (default: "
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Processes that read files (default: "
                                                 "both cores for large ledgers).", show_default=False)] = None,
     identity: IdentityOption = None,
     history: Annotated[bool, typer.Option("--history", help="With a key: search every commit of the git history "
@@ -128,7 +129,7 @@ def check(
     raise typer.Exit(report.exit_code)
 
 
-def _keys(option: Optional[Path], required: bool = False) -> Optional[list]:  # type: ignore[type-arg]
+def _keys(option: Path | None, required: bool = False) -> list | None:  # type: ignore[type-arg]
     """The user's age identities, or None when there is no key; a key that cannot be read is a usage error."""
     from .identity import IdentityError, identity_path, load_identities
 
@@ -156,7 +157,7 @@ def _progress(enabled: bool):  # type: ignore[no-untyped-def]
         yield None
         return
     start = time.monotonic()
-    state: dict = {}
+    state: dict[str, Any] = {}
 
     def update(done: int, total: int) -> None:
         if "bar" not in state:
@@ -184,16 +185,16 @@ def schema(
     ledger: LedgerOption = None,
     check_only: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 and name the stale files "
                                              "when schemas/ differs from the models.")] = False,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Folder to write to. Default: schemas/ in the "
+    out: Annotated[Path | None, typer.Option("--out", help="Folder to write to. Default: schemas/ in the "
                                                 "ledger root.", show_default=False)] = None,
 ) -> None:
     """Write one JSON Schema per record kind, one for any record and one for ledger.yaml into schemas/."""
     from . import schema as schemas
 
-    root: Optional[Path] = None
+    root: Path | None = None
     if out is None:
         root = _root(ledger)
-        folder = root / schemas.SCHEMA_DIR
+        folder = root / SCHEMA_DIR
     else:
         folder = out
     if check_only:
@@ -218,7 +219,7 @@ def schema(
 FINDING_KINDS = ("conflict", "gap", "exceeds", "sum", "agree")
 
 
-def _kinds(value: Optional[str], option: str) -> Optional[list[str]]:
+def _kinds(value: str | None, option: str) -> list[str] | None:
     if value is None:
         return None
     kinds = [k.strip() for k in value.split(",") if k.strip()]
@@ -231,17 +232,17 @@ def _kinds(value: Optional[str], option: str) -> Optional[list[str]]:
 @app.command("diff-figures")
 def diff_figures(
     ledger: LedgerOption = None,
-    measure: Annotated[Optional[str], typer.Option(help="Only this measure and the measures within it.",
+    measure: Annotated[str | None, typer.Option(help="Only this measure and the measures within it.",
                                                    show_default=False)] = None,
-    place: Annotated[Optional[str], typer.Option(help="Only this place and the places within it.",
+    place: Annotated[str | None, typer.Option(help="Only this place and the places within it.",
                                                  show_default=False)] = None,
-    kind: Annotated[Optional[str], typer.Option(help="Only these finding kinds, comma-separated: conflict, gap, "
+    kind: Annotated[str | None, typer.Option(help="Only these finding kinds, comma-separated: conflict, gap, "
                                                 "exceeds, sum, agree.", show_default=False)] = None,
     include_agree: Annotated[bool, typer.Option("--all", help="Include `agree`: comparable claims that "
                                                 "agree.")] = False,
     output: Annotated[FiguresFormat, typer.Option("--format", "-f", help="text (tables), markdown (sentences for "
-                                                  "a letter) or json.")] = FiguresFormat.text,
-    fail_on: Annotated[Optional[str], typer.Option("--fail-on", help="Exit 1 if any finding of these kinds "
+                                                  "a letter) or json.")] = FiguresFormat("text"),
+    fail_on: Annotated[str | None, typer.Option("--fail-on", help="Exit 1 if any finding of these kinds "
                                                    "(comma-separated) is reported.", show_default=False)] = None,
 ) -> None:
     """Cross-check every figure and report where sources disagree, ready for a letter.
@@ -294,30 +295,30 @@ def _given_text(source: str, what: str) -> str:
 
 @app.command()
 def add(
-    kind: Annotated[RecordKind, typer.Argument(help=f"The kind of record: {', '.join(KINDS)}.",  # type: ignore[valid-type]
+    kind: Annotated[RecordKind, typer.Argument(help=f"The kind of record: {', '.join(KINDS)}.",
                                                show_default=False)],
-    assignments: Annotated[Optional[list[str]], typer.Option("--set", help="FIELD=VALUE, repeatable; dotted paths "
+    assignments: Annotated[list[str] | None, typer.Option("--set", help="FIELD=VALUE, repeatable; dotted paths "
                                                              "(scope.place=zhanaozen); a repeated list field "
                                                              "appends.", show_default=False)] = None,
-    from_file: Annotated[Optional[str], typer.Option("--from", help="Read the record from a YAML or JSON file "
+    from_file: Annotated[str | None, typer.Option("--from", help="Read the record from a YAML or JSON file "
                                                      "(- for standard input).", show_default=False)] = None,
     edit: Annotated[bool, typer.Option("--edit", help="Write the record in $EDITOR, from a commented "
                                        "template.")] = False,
     protected: Annotated[bool, typer.Option("--protected", help="A protected person: asked for a pseudonym, never "
                                             "a real name; the real identity is encrypted.")] = False,
-    identity_from: Annotated[Optional[str], typer.Option("--identity-from", help="With --protected: read the real "
+    identity_from: Annotated[str | None, typer.Option("--identity-from", help="With --protected: read the real "
                                                          "identity as YAML (name: and any other details) from "
                                                          "FILE, or - for standard input; it is encrypted in "
                                                          "memory. For the leak check, `surname: Bekov` makes "
                                                          "`T. Bekov` count as the name, and `distinctive: "
                                                          "[Bekov]` lists parts that count alone.",
                                                          show_default=False)] = None,
-    interactive: Annotated[Optional[bool], typer.Option("--interactive/--no-interactive", help="Ask for fields "
+    interactive: Annotated[bool | None, typer.Option("--interactive/--no-interactive", help="Ask for fields "
                                                         "(default: when standard input is a terminal and no "
                                                         "--set or --from is given).", show_default=False)] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the record; write nothing.")] = False,
     ledger: LedgerOption = None,
-    key_file: Annotated[Optional[Path], typer.Option("--identity", "-i", help="With a real identity to seal: your "
+    key_file: Annotated[Path | None, typer.Option("--identity", "-i", help="With a real identity to seal: your "
                                                      "age key file, whose signing key signs it (default: "
                                                      "$LEDGER_IDENTITY, else the one `ledger keys init` made).",
                                                      show_default=False)] = None,
@@ -337,9 +338,9 @@ def add(
 
     root = _root(ledger)
     model = MODELS[kind.value]
-    data: dict = {}
-    identity: Optional[dict] = None
-    signer: Optional[SigningKey] = None
+    data: dict[str, Any] = {}
+    identity: dict[str, Any] | None = None
+    signer: SigningKey | None = None
     if interactive is None:
         interactive = sys.stdin.isatty() and not assignments and from_file is None and not edit
     asks_identity = sys.stdin.isatty() and (interactive or edit)  # a protected person's identity is asked for
@@ -372,19 +373,21 @@ def add(
         from .editor import edit_record
 
         try:
-            data = edit_record(root, kind.value, data)
+            edited = edit_record(root, kind.value, data)
         except AddError as e:
             raise _fail(e.problems, EXIT_USAGE) from None
-        if data is None:
+        if edited is None:
             _echo("ledger add: the record was left empty; nothing was written", err=True)
             raise typer.Exit(EXIT_USAGE)
+        data = edited
     elif interactive or (sys.stdin.isatty() and required_missing(model, data)):
         from .prompts import ask_record
 
-        data = ask_record(root, kind.value, data, console=_console(stderr=True), ask_optional=interactive)
-        if data is None:
+        asked = ask_record(root, kind.value, data, console=_console(stderr=True), ask_optional=interactive)
+        if asked is None:
             _echo("ledger add: nothing was written", err=True)
             raise typer.Exit(EXIT_USAGE)
+        data = asked
     if (protected or data.get("protected")) and identity is None and asks_identity:
         from .prompts import ask_identity
 
@@ -410,7 +413,7 @@ def add(
     _echo(f"wrote {shown}: {one_line(summary(added.ledger, added.record))}")
 
 
-def _sealing_key(root: Path, key_file: Optional[Path]) -> SigningKey:
+def _sealing_key(root: Path, key_file: Path | None) -> SigningKey:
     """The user's signing key for sealing an identity in this ledger; else one line and exit 2, nothing
     written: no key, a key that cannot be read, or one whose signing key ledger.yaml does not list."""
     from .identity import IdentityError, identity_path, load_identities
@@ -495,7 +498,7 @@ def keys_show(identity: IdentityOption = None) -> None:
 def keys_add(
     name: Annotated[str, typer.Argument(help="A neutral label for the key's holder: no personal data.")],
     recipient: Annotated[str, typer.Argument(help="Their age public key (age1…), from `ledger keys init`.")],
-    signs: Annotated[Optional[str], typer.Option("--signs", help="Their public signing key (ed25519:…), from "
+    signs: Annotated[str | None, typer.Option("--signs", help="Their public signing key (ed25519:…), from "
                                                  "`ledger keys init` or `ledger keys show`: identities they seal "
                                                  "are accepted only when it is listed.",
                                                  show_default=False)] = None,
@@ -518,7 +521,7 @@ def keys_add(
                    "(`ledger keys add NAME age1… --signs ed25519:…`)")
 
 
-def _edit_members(ledger: Optional[Path], command: str, edit: Callable[[Path], list[str]]) -> list[str]:
+def _edit_members(ledger: Path | None, command: str, edit: Callable[[Path], list[str]]) -> list[str]:
     from .errors import LedgerError
     from .identity import IdentityError
     from .lock import writer_lock
@@ -721,4 +724,4 @@ def _leave(code: object) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

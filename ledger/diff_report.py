@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from .citation import long_date
 from .crosscheck import Bound, Breakdown, ClaimView, FigureFinding, FigureReport, Number, Selection
 from .display import json_text, markdown, one_line, prose
-from .output import Output, renderer
 from .figures import FigureValue, Interval, Period
+from .output import Output, renderer
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -110,8 +110,8 @@ def difference_words(finding: FigureFinding) -> str:
 
 def _figure(claim: ClaimView, vocab: Vocab, quotes: bool = True) -> str:
     among = f" among {vocab.population(claim.population)}" if claim.population != "all" else ""
-    words = f"{value_words(claim.value)} {vocab.measure(claim.measure)}{among} in {vocab.place(claim.place)}, " \
-            f"{period_words(claim.period)}"
+    words = (f"{value_words(claim.value)} {vocab.measure(claim.measure)}{among} in {vocab.place(claim.place)}, "
+             f"{period_words(claim.period)}")
     if claim.sum_text:
         words += f" ({claim.sum_text}{'' if claim.quoted else ', added up in this ledger'})"
     if quotes and claim.quote:
@@ -227,7 +227,7 @@ def render_markdown(report: FigureReport, findings: list[FigureFinding], breakdo
         lines += [f"- {breakdown_sentence(b, vocab, cites)}" for b in breakdowns]
         lines.append("")
     if cites.numbers:
-        lines += ["### Sources", ""] + cites.sources() + [""]
+        lines += ["### Sources", "", *cites.sources(), ""]
     return "\n".join(lines)
 
 

@@ -132,7 +132,7 @@ def problems_of(ledger: Ledger, kind: str, text: str) -> tuple[dict[str, Any] | 
 def run_editor(path: Path) -> None:
     """Open `path` in $VISUAL or $EDITOR (vi when neither is set) and wait for it."""
     command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
-    done = subprocess.run([*shlex.split(command), str(path)])
+    done = subprocess.run([*shlex.split(command), str(path)], check=False)
     if done.returncode != 0:
         raise AddError([f"the editor ({command}) exited with status {done.returncode}"])
 

@@ -188,7 +188,7 @@ def parse_value(raw: object) -> FigureValue:
         if lo is not None and hi is not None and lo > hi:
             raise FigureError(f"min ({lo}) is greater than max ({hi})")
         return FigureValue("minmax", lo, hi)
-    if isinstance(raw, bool) or isinstance(raw, float):
+    if isinstance(raw, (bool, float)):
         raise FigureError(f"a value must be a whole count; accepted forms: {VALUE_FORMS}")
     if isinstance(raw, int):
         return FigureValue("exact", _count(raw, "a value"))

@@ -29,7 +29,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -82,7 +82,7 @@ def init_identity(path: Path) -> str:
         path.parent.mkdir(parents=True, mode=0o700)  # only a folder made here is made private
     identity = pyrage.x25519.Identity.generate()
     recipient = str(identity.to_public())
-    created = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    created = datetime.now(UTC).replace(microsecond=0).isoformat()
     text = f"# created: {created}\n# public key: {recipient}\n{identity}\n"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -106,8 +106,8 @@ def load_identities(path: Path) -> list[Any]:
         raise IdentityError(f"cannot read the key file {path}: {getattr(e, 'strerror', None) or 'not text'}") \
             from None
     keys = []
-    for line in lines:
-        line = line.strip()
+    for raw in lines:
+        line = raw.strip()
         if not line or line.startswith("#"):
             continue
         try:

@@ -3,6 +3,7 @@ check imports little)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -97,10 +98,8 @@ def _unlink_links(folder: Path, inner: tuple[str, ...]) -> None:
         except OSError:
             continue
         for path in links:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(path)
-            except OSError:
-                pass
 
 
 IGNORE_ALL = b"*\n# ledger's own state: locks, caches and temporary files\n"

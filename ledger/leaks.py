@@ -398,9 +398,10 @@ def _variant(lines: list[str]) -> list[str] | None:
         return None
     out = []
     for line in lines:
+        undone = line
         for step in steps:
-            line = step(line)
-        out.append(_BREAKS.sub(" ", line))
+            undone = step(undone)
+        out.append(_BREAKS.sub(" ", undone))
     return out
 
 
@@ -597,8 +598,8 @@ def _entries(root: Path, problems: list[Finding]) -> Iterator[tuple[str, bool]]:
 
 def _where_in_state(name: str) -> str:
     if name == STATE_DIR or name.startswith(STATE_DIR + "/"):
-        return f" (in ledger's own cache and temporary files: delete {STATE_DIR}/ once the name is gone from the " \
-               "files; the next check rebuilds it)"
+        return (f" (in ledger's own cache and temporary files: delete {STATE_DIR}/ once the name is gone from the "
+                "files; the next check rebuilds it)")
     return ""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import mmap
@@ -263,10 +264,9 @@ def _stat_all(folders: list[Folder], jobs: int, root: str, head: HeadStart | Non
 
 def _start(head: HeadStart | None) -> bool:
     if head is not None:
-        try:
+        # only a head start: what it began is done again, properly, later
+        with contextlib.suppress(Exception):
             head.work()
-        except Exception:  # noqa: BLE001 - only a head start: what it began is done again, properly, later
-            pass
     return True
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing
 from datetime import date
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -29,7 +29,7 @@ from .figures import (
     parse_value,
 )
 from .identity import RECIPIENT_PATTERN, SIGNER_PATTERN
-from .kinds import KINDS, PLURALS
+from .kinds import KINDS
 
 FORMAT_VERSION = 1
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,79}$"
@@ -60,7 +60,7 @@ def _year_or_date(value: Any) -> int | date:
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, description=SLUG_HELP)]
 IsoDate = Annotated[date, BeforeValidator(_custom("iso_date")(parse_date)), Field(description="ISO date: 2011-12-16")]
 YearOrDate = Annotated[
-    Union[int, date],
+    int | date,
     PlainValidator(_custom("year_or_date")(_year_or_date)),
     PlainSerializer(lambda v: v if isinstance(v, int) else v.isoformat()),
     WithJsonSchema(
@@ -337,7 +337,7 @@ class Claim(Record):
 
 
 AnyRecord = Annotated[
-    Union[Person, Org, Event, Testimony, Statement, Document, Claim], Field(discriminator="kind")
+    Person | Org | Event | Testimony | Statement | Document | Claim, Field(discriminator="kind")
 ]
 # every kind, from the union above: the one list of models
 MODELS: dict[str, type[Record]] = {

@@ -203,7 +203,8 @@ def _optional_fields(kind: str, data: dict[str, Any]) -> list[str]:
     skip = {"kind", "id", *hidden_fields(kind, data)}
     if kind == "person":
         skip |= {"name", "pseudonym", "protected"}
-    return [n for n in field_order(model) if n not in skip and n not in data and not model.model_fields[n].is_required()]
+    return [n for n in field_order(model)
+            if n not in skip and n not in data and not model.model_fields[n].is_required()]
 
 
 def ask_record(root: Path, kind: str, data: dict[str, Any], console: Console,
@@ -218,7 +219,7 @@ def ask_record(root: Path, kind: str, data: dict[str, Any], console: Console,
     if kind == "person":
         _ask_identity(asker, data)
     for name in field_order(model):
-        if name in ("kind", "id") or name in data or kind == "person" and name in ("name", "pseudonym"):
+        if name in ("kind", "id") or name in data or (kind == "person" and name in ("name", "pseudonym")):
             continue
         info = model.model_fields[name]
         if info.is_required():

@@ -13,7 +13,6 @@ from .kinds import KINDS
 from .models import MODELS, SLUG_HELP, SLUG_PATTERN, LedgerConfig, Record
 from .yamlio import Document
 
-
 _WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
 

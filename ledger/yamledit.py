@@ -303,7 +303,8 @@ def set_entry(text: str, file: str, path: Path, key: str, value: str | None) -> 
 
     In a block mapping one line is added or removed (the last entry takes a bare `key:` line above it
     along, else leaves `{}`); a flow mapping or a null is written anew as a flow mapping; a missing mapping
-    is appended as a block at the end of the document. The new text is verified to read as the old data with exactly this change; EditRefused otherwise.
+    is appended as a block at the end of the document. The new text is verified to read as the old data with
+    exactly this change; EditRefused otherwise.
     """
     data = _parse_clean(text, file)
     if len(data) != 1 or not path:

@@ -8,6 +8,7 @@ duplicate key with both lines, and never raises on bad input: every problem is a
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import warnings
@@ -57,9 +58,9 @@ def resolve_plain(text: str) -> Any:
         except ValueError:  # longer than Python's int-from-text limit: no count is that large
             return text
     if _CORE_OCT.match(text):
-        return int(text[2:], 8)
+        return int(text, 0)
     if _CORE_HEX.match(text):
-        return int(text[2:], 16)
+        return int(text, 0)
     if _CORE_FLOAT.match(text):
         return float(text)
     if _CORE_INF.match(text):
@@ -158,7 +159,7 @@ class ParsedFile:
 
 
 class _Frame:
-    __slots__ = ("container", "path", "pos", "anchor", "size", "expect_key", "key", "key_pos", "duplicate")
+    __slots__ = ("anchor", "container", "duplicate", "expect_key", "key", "key_pos", "path", "pos", "size")
 
     def __init__(self, container: Any, path: Path, pos: Pos, anchor: str | None) -> None:
         self.container = container
@@ -198,10 +199,10 @@ class _DocBuilder:
             return (), False
         top = self.stack[-1]
         if isinstance(top.container, list):
-            return top.path + (len(top.container),), False
+            return (*top.path, len(top.container)), False
         if top.expect_key:
-            return top.path + ("<key>",), True
-        return top.path + (top.key,), False
+            return (*top.path, "<key>"), True
+        return (*top.path, top.key), False
 
     def start(self, pos: Pos, container: Any, anchor: str | None) -> None:
         if len(self.stack) >= MAX_DEPTH:
@@ -265,7 +266,7 @@ class _DocBuilder:
                 self.fatal = True
                 value = f"<complex key {len(top.container)}>"
             top.key, top.key_pos, top.duplicate = value, pos, False
-            key_path = top.path + (value,)
+            key_path = (*top.path, value)
             if value in top.container:
                 first = self.key_positions.get(key_path, top.pos)
                 from .models import FIELD_NAMES
@@ -434,7 +435,9 @@ class _Fallback(Exception):
     pass
 
 
+@functools.cache
 def _fast_loader() -> type:
+    """libyaml's loader with the YAML 1.2 core schema, made once: a class, built on first use."""
     import yaml
 
     class FastLoader(yaml.CSafeLoader):
@@ -471,7 +474,6 @@ def _to_data(node: Any, scalar: Any, mapping: Any, depth: int = 0) -> Any:
     return [_to_data(item, scalar, mapping, depth + 1) for item in node.value]
 
 
-_FAST_LOADER: type | None = None
 
 
 def _libyaml_positions(text: str, index: int) -> tuple[dict[Path, Pos], dict[Path, Pos]] | None:
@@ -479,10 +481,7 @@ def _libyaml_positions(text: str, index: int) -> tuple[dict[Path, Pos], dict[Pat
     from libyaml's nodes; None when libyaml does not read the text as the fast path does."""
     import yaml
 
-    global _FAST_LOADER
-    if _FAST_LOADER is None:
-        _FAST_LOADER = _fast_loader()
-    loader = _FAST_LOADER(text)
+    loader = _fast_loader()(text)
     scalar, mapping = yaml.ScalarNode, yaml.MappingNode
     try:
         seen = 0
@@ -529,9 +528,6 @@ def _walk_nodes(node: Any, path: Path, positions: dict[Path, Pos], keys: dict[Pa
 
 def fast_parse(raw: bytes, file: str) -> ParsedFile | None:
     """The documents of a file by the fast path, or None when the file needs the precise one."""
-    global _FAST_LOADER
-    if _FAST_LOADER is None:
-        _FAST_LOADER = _fast_loader()
     if b"\x00" in raw:
         return None
     try:
@@ -542,7 +538,7 @@ def fast_parse(raw: bytes, file: str) -> ParsedFile | None:
         return None
     import yaml
 
-    loader = _FAST_LOADER(text)
+    loader = _fast_loader()(text)
     documents: list[Document] = []
     source = (file, text)
     scalar, mapping = yaml.ScalarNode, yaml.MappingNode

@@ -10,9 +10,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import REPO, LedgerDir, findings_of
 from typer.testing import CliRunner
 
-from conftest import REPO, LedgerDir, findings_of
 from ledger.cli import app
 
 # One valid record of every kind, as --set flags, against the conftest ledger.

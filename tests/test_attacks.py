@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, LedgerDir, remove_tree
+from test_identity import shared
 from typer.testing import CliRunner
 
 from ledger.cli import app
-from test_identity import shared
 
 LEDGER_EXE = str(Path(sys.executable).with_name("ledger"))
 ORG = "kind: org\nid: {id}\nname: X\n"

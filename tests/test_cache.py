@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import REPO, LedgerDir, findings_of
+
 from ledger import checker
 from ledger.cache import CACHE_NAME, STATE_DIR
 
@@ -194,8 +194,9 @@ def test_after_any_edit_the_cached_check_equals_a_full_one(ledger_dir: LedgerDir
     rnd = random.Random(seed)
     config = (ledger_dir.root / "ledger.yaml").read_text()
     edits = EDITS[:] + rnd.sample(EDITS, k=len(EDITS))
-    for name, text in edits:
+    for name, edit in edits:
         path = ledger_dir.root / name
+        text = edit
         if name == "ledger.yaml":
             text = config.replace("  detained: {label: people detained}\n", "") if rnd.random() < 0.5 else config
         if text is None:

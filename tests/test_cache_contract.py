@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import CONFIG, LedgerDir
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CONFIG, LedgerDir
 from ledger import cache as cache_store
 from ledger import checker
 from ledger.facts import Facts
@@ -234,6 +234,7 @@ def test_a_rule_that_reads_what_it_did_not_declare_fails_loudly(ledger_dir: Ledg
 def test_every_shipped_rule_declares_a_reach_and_reads_within_it() -> None:
     """On the shipped ledger, run with every rule's view: none reads outside its reach."""
     from conftest import REPO
+
     from ledger.checks import check_ledger
 
     record_rules, ledger_rules = registered()

@@ -6,10 +6,9 @@ import hashlib
 import random
 
 import pytest
+from conftest import LedgerDir, findings_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import LedgerDir, findings_of
 
 
 def only(ld: LedgerDir, code: str):  # type: ignore[no-untyped-def]

@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import LedgerDir
 from typer.testing import CliRunner
 
-from conftest import LedgerDir
 from ledger.cli import app
 
-BROKEN = "kind: testimony\nid: t-broken\nwitness: gaukhar\ndate: 2011-12-28\nmode: in-person\nconsent: public\n" \
-         "summary: S.\n"
+BROKEN = ("kind: testimony\nid: t-broken\nwitness: gaukhar\ndate: 2011-12-28\nmode: in-person\nconsent: public\n"
+          "summary: S.\n")
 
 
 def test_clean_ledger_exits_0(ledger_dir: LedgerDir, runner: CliRunner) -> None:

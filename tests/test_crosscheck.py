@@ -11,15 +11,23 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from conftest import CONFIG, REPO, LedgerDir
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import CONFIG, REPO, LedgerDir
 from ledger.citation import Source
 from ledger.cli import app
-from ledger.crosscheck import (Bound, ClaimView, FigureFinding, FigureReport, _pair_finding, crosscheck,
-                               difference, select)
+from ledger.crosscheck import (
+    Bound,
+    ClaimView,
+    FigureFinding,
+    FigureReport,
+    _pair_finding,
+    crosscheck,
+    difference,
+    select,
+)
 from ledger.figures import FigureValue, Period
 from ledger.load import Entry, Ledger, load_ledger
 from ledger.models import Claim, LedgerConfig

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from conftest import REPO
+
 from ledger.cli import app
 from ledger.findings import CODES
 

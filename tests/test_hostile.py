@@ -200,8 +200,8 @@ def test_an_unlistable_folder_for_real(shipped: LedgerDir) -> None:
 
 # 4. Output is data, never markup or control ------------------------------------------------------------------
 
-MARKUP_ORG = "kind: org\nid: pgo\nname: \"Prosecutor [/b] Office [sic] [of Kazakhstan] [link=https://evil.example]x\"\n" \
-             "type: prosecutor\n"
+MARKUP_ORG = ("kind: org\nid: pgo\n"
+              "name: \"Prosecutor [/b] Office [sic] [of Kazakhstan] [link=https://evil.example]x\"\ntype: prosecutor\n")
 
 
 def test_record_text_is_never_rich_markup(shipped: LedgerDir) -> None:
@@ -469,8 +469,8 @@ def test_a_writer_killed_mid_write_leaves_nothing_git_would_see(shipped: LedgerD
     subprocess.run([*git, "commit", "-qm", "ledger"], check=True)
     before = record_tree(shipped.root)
     for _ in range(3):
-        killed = subprocess.run([sys.executable, "-c", KILLED_MID_WRITE.format(args=ADD_ORG)], check=False, cwd=shipped.root,
-                                capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+        killed = subprocess.run([sys.executable, "-c", KILLED_MID_WRITE.format(args=ADD_ORG)], check=False,
+                                cwd=shipped.root, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
         assert killed.returncode == -signal.SIGKILL
     assert record_tree(shipped.root) == before
     left = list((shipped.root / ".ledger" / "tmp").iterdir())

@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import LedgerDir
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import LedgerDir
 from ledger.cli import app
 
 CANARY = "Zhanbolat Canarybekov"
@@ -407,8 +407,8 @@ def test_every_way_of_giving_a_record_goes_through_the_protection_policy(team: L
     draft.write_text("kind: person\npseudonym: Q.\nprotected: true\naliases: [Canarybekov]\n")
     from_file = runner.invoke(app, ["add", "person", "--from", str(draft), "--ledger", root])
     forged = tmp_path / "forged.yaml"
-    forged.write_text("kind: person\npseudonym: Q.\nprotected: true\nidentity: |\n  -----BEGIN AGE ENCRYPTED FILE-----\n"
-                      "  YWJj\n  -----END AGE ENCRYPTED FILE-----\n")
+    forged.write_text("kind: person\npseudonym: Q.\nprotected: true\nidentity: |\n"
+                      "  -----BEGIN AGE ENCRYPTED FILE-----\n  YWJj\n  -----END AGE ENCRYPTED FILE-----\n")
     hand_made = runner.invoke(app, ["add", "person", "--from", str(forged), "--ledger", root])
     for result in (from_file, hand_made):
         assert result.exit_code == 2 and "Canarybekov" not in result.output and "nothing was written" in result.output

@@ -78,7 +78,7 @@ def zipped(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
-            archive.writestr(zipfile.ZipInfo(name) if not name else name, data)
+            archive.writestr(name or zipfile.ZipInfo(name), data)
     return buffer.getvalue()
 
 
@@ -146,7 +146,8 @@ def cases() -> Iterator[Case]:
         "bidi-override-to-end": "he said: \u202evokeB rimeT", "zero-width-space": "Te\u200bmir Be\u200dkov",
         "soft-hyphen": "Te\u00admir Bekov", "fullwidth": "Ｔｅｍｉｒ Ｂｅｋｏｖ", "initial-surname": "T. Bekov",
         "surname-initial": "Bekov, T.", "initial-no-space": "T.Bekov",
-        "initial-camel": "see TBekov", "initial-surname-digits": "T. Bekov2011", "camel-identifier": "witnessTemirBekov = 1",
+        "initial-camel": "see TBekov", "initial-surname-digits": "T. Bekov2011",
+        "camel-identifier": "witnessTemirBekov = 1",
         "snake-identifier": "temir_bekov_2011", "json-escapes": "\\u0422\\u0435\\u043c\\u0438\\u0440 "
                                                                 "\\u0411\\u0435\\u043a\\u043e\\u0432",
         "octal-escapes": "".join(f"\\{byte:03o}" for byte in "Темир Беков".encode()),  # as git quotes paths

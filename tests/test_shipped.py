@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO, LedgerDir, findings_of
 from typer.testing import CliRunner
 
-from conftest import REPO, LedgerDir, findings_of
 from ledger.cli import app
+from ledger.kinds import PLURALS
 from ledger.load import load_ledger
-from ledger.models import PLURALS, Claim, Person
+from ledger.models import Claim, Person
 
 LEDGER, _ = load_ledger(REPO)
 SPEC = REPO.parent / "shared" / "spec" / "record-format.md"
@@ -122,7 +123,7 @@ def test_check_jsonschema_rejects_what_ledger_rejects(tmp_path: Path, bad: str) 
 
 @pytest.mark.skipif(not SPEC.is_file(), reason="shared/spec is not beside the repo")
 def test_the_format_pages_own_ledger_yaml_is_valid(ledger_dir: LedgerDir) -> None:
-    block = re.search(r"## ledger.yaml\s+```yaml\n(.*?)```", SPEC.read_text(encoding="utf-8"), re.S)
+    block = re.search(r"## ledger.yaml\s+```yaml\n(.*?)```", SPEC.read_text(encoding="utf-8"), re.DOTALL)
     assert block is not None
     ledger_dir.write("ledger.yaml", block.group(1))
     assert [f.code for f in findings_of(ledger_dir.root)] == []

@@ -335,7 +335,8 @@ def test_a_member_who_leaves_keeps_their_signatures_valid_until_rotation(team: L
     assert runner.invoke(app, ["keys", "add", "researcher-2", recipient, "--signs", signer, "--ledger",
                                root]).exit_code == 0
     assert runner.invoke(app, ["add", "person", "--protected", "--set", "pseudonym=Ulan U.", "--identity-from", "-",
-                               "--identity", str(leaver), "--ledger", root], input="name: Ulan Otherbekov\n").exit_code == 0
+                               "--identity", str(leaver), "--ledger", root],
+                         input="name: Ulan Otherbekov\n").exit_code == 0
 
     removed = runner.invoke(app, ["keys", "remove", "researcher-2", "--ledger", root], catch_exceptions=False)
     assert removed.exit_code == 0 and "signing key stays listed" in removed.stdout

@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, LedgerDir, findings_of
+
 from ledger.yamlio import parse_bytes, parse_text
 
 SUITE = REPO.parent / "shared" / "yaml-test-suite"
