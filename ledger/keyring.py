@@ -26,8 +26,8 @@ from .identity import (
     signing_key,
     unseal,
 )
+from .kinds import SLUG_HELP, SLUG_PATTERN
 from .layout import CONFIG_NAME
-from .models import SLUG_HELP, SLUG_PATTERN
 from .reading import Refused, read_bytes
 from .yamlio import decode, parse_text
 
@@ -99,8 +99,8 @@ def listed_signers(root: Path) -> dict[str, str]:
     """The signers ledger.yaml lists, read as `ledger check` must: from the valid file, or, when a typo elsewhere
     makes it invalid, from its `signers` mapping as YAML reads it (only entries of the right form), so that the
     identities still verify; {} when it cannot be read at all."""
+    from .kinds import SLUG_PATTERN as SLUG
     from .load import read_config
-    from .models import SLUG_PATTERN as SLUG
     from .yamlio import parse_bytes
 
     config, _, _ = read_config(root)

@@ -1,6 +1,6 @@
-"""The record kinds, named once: the models (ledger/models.py) are built for exactly these, in this order, and
-refuse to load otherwise; the command line's choices and the cache's columns are taken from here, which costs
-no import of pydantic."""
+"""The record kinds and the syntax of an id, named once: the models (ledger/models.py) are built for exactly these
+kinds, in this order, and refuse to load otherwise; the command line's choices, the cache's columns and the keys'
+labels are taken from here, which costs no import of pydantic."""
 
 from __future__ import annotations
 
@@ -15,3 +15,6 @@ PLURALS: dict[str, str] = {
     "claim": "claims",
 }
 KINDS: tuple[str, ...] = tuple(PLURALS)
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,79}$"
+SLUG_HELP = "a slug: 2 to 80 lowercase letters, digits and hyphens, starting with a letter or digit"

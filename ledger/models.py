@@ -29,11 +29,9 @@ from .figures import (
     parse_value,
 )
 from .identity import RECIPIENT_PATTERN, SIGNER_PATTERN
-from .kinds import KINDS
+from .kinds import KINDS, SLUG_HELP, SLUG_PATTERN
 
 FORMAT_VERSION = 1
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,79}$"
-SLUG_HELP = "a slug: 2 to 80 lowercase letters, digits and hyphens, starting with a letter or digit"
 
 
 def _custom(kind: str):  # type: ignore[no-untyped-def]

@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .findings import Finding
-from .kinds import KINDS
-from .models import MODELS, SLUG_HELP, SLUG_PATTERN, LedgerConfig, Record
+from .kinds import KINDS, SLUG_HELP, SLUG_PATTERN
+from .models import MODELS, LedgerConfig, Record
 from .yamlio import Document
 
 _WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")

@@ -198,3 +198,19 @@ def test_the_library_call_is_what_the_command_prints(ledger_dir: LedgerDir, runn
     printed = runner.invoke(app, ["check"]).output
     assert printed == "\n".join(text_lines(report.findings, report.summary())) + "\n"
     assert report.exit_code == 1 and report.summary().startswith("✗ 1 error in 1 file")
+
+
+def test_a_warm_check_imports_neither_pydantic_nor_rich(ledger_dir: LedgerDir) -> None:
+    """What makes a check of an unchanged ledger fast: it answers from the cache without building the models."""
+    import time
+
+    env = {**os.environ, "NO_COLOR": "1"}
+    time.sleep(2.1)  # files changed within two seconds of a run are hashed again by the next (the clock's tick)
+    first = subprocess.run([sys.executable, "-m", "ledger", "check"], cwd=ledger_dir.root, capture_output=True,
+                           text=True, env=env, stdin=subprocess.DEVNULL)
+    assert first.returncode == 0
+    warm = subprocess.run([sys.executable, "-X", "importtime", "-m", "ledger", "check"], cwd=ledger_dir.root,
+                          capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    imported = {line.split("|")[-1].strip() for line in warm.stderr.splitlines() if line.startswith("import time")}
+    assert warm.returncode == 0 and "ledger.checker" in imported
+    assert not {name for name in imported if name.split(".")[0] in ("pydantic", "rich", "ruamel", "yaml")}
