@@ -148,6 +148,17 @@ def ledger_dir(tmp_path: Path) -> LedgerDir:
 
 
 @pytest.fixture
+def shipped(tmp_path: Path) -> LedgerDir:
+    """A copy of the shipped ledger (ledger.yaml and records/; schemas/ left out, as it is not what is attacked)."""
+    import shutil
+
+    root = tmp_path / "shipped"
+    shutil.copytree(REPO / "records", root / "records")
+    shutil.copy(REPO / "ledger.yaml", root / "ledger.yaml")
+    return LedgerDir(root)
+
+
+@pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
 

@@ -27,14 +27,6 @@ LEDGER_EXE = str(Path(sys.executable).with_name("ledger"))
 ORG = "kind: org\nid: {id}\nname: X\n"
 
 
-@pytest.fixture
-def shipped(tmp_path: Path) -> LedgerDir:
-    root = tmp_path / "shipped"
-    shutil.copytree(REPO / "records", root / "records")
-    shutil.copy(REPO / "ledger.yaml", root / "ledger.yaml")
-    return LedgerDir(root)
-
-
 def run(root: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 120,
         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([LEDGER_EXE, *args], check=False, cwd=root, capture_output=True, text=True, timeout=timeout,

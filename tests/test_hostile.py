@@ -27,15 +27,6 @@ LEDGER_EXE = str(Path(sys.executable).with_name("ledger"))
 SHIPPED_RECORDS = sorted((REPO / "records").rglob("*.yaml"))
 
 
-@pytest.fixture
-def shipped(tmp_path: Path) -> LedgerDir:
-    """A copy of the shipped ledger (ledger.yaml and records/; schemas/ left out, as it is not what is attacked)."""
-    root = tmp_path / "shipped"
-    shutil.copytree(REPO / "records", root / "records")
-    shutil.copy(REPO / "ledger.yaml", root / "ledger.yaml")
-    return LedgerDir(root)
-
-
 def run(root: Path, *args: str, timeout: float = 30, env: dict[str, str] | None = None,
         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """The installed command in a subprocess: a hang is a failed test, not a hung test run."""
