@@ -1,12 +1,15 @@
-"""Who said a figure and when, as output may show it: protected people by pseudonym only, never by name."""
+"""Who said a figure and when, as output may show it (protected people by pseudonym only, never by name), and whose
+figure it is: its voice, official or not, and whether it was withdrawn."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from .load import Ledger
-from .models import Claim, Document, Org, Person, Record, Statement, Testimony
+from .models import OFFICIAL_TYPES, Claim, Document, Org, Person, Record, Statement, Testimony
 
 
 @dataclass(frozen=True)
@@ -19,15 +22,31 @@ class Source:
     when: date | None
     verb: str  # "stated", "told Human Rights Watch", "reported"
     quotable: bool  # False for confidential testimonies: counted, never quoted
+    reported_by: str | None = None  # a statement known only through a report: the report, as output names it
+    url: str | None = None
+    speaker: str = ""  # who said it, in a sentence: an official with their title, a document's author
+
+    @property
+    def by(self) -> str:
+        """Who said it, as a sentence names them (a document: its author, else its title)."""
+        return self.speaker or self.who
 
     def title(self) -> str:
         """`Who, date` for a source list or a table cell."""
         return f"{self.who}, {long_date(self.when)}" if self.when else self.who
 
 
-def long_date(day: date | None) -> str:
-    """`25 January 2012`."""
-    return f"{day.day} {day:%B %Y}" if day else "undated"
+def long_date(day: Any) -> str:
+    """`25 January 2012`; a date known to the month or the year only: `May 2022`, `2022`."""
+    if day is None:
+        return "undated"
+    precision = getattr(day, "precision", "day")
+    start = getattr(day, "start", day)
+    if precision == "year":
+        return str(start.year)
+    if precision == "month":
+        return f"{start:%B %Y}"
+    return f"{start.day} {start:%B %Y}"
 
 
 def label(ledger: Ledger, ref: str | None) -> str:
@@ -66,13 +85,117 @@ def describe_source(ledger: Ledger, ref: str) -> Source:
         to = label(ledger, rec.recorded_by) if rec.recorded_by else "researchers"
         verb = f"told {to}" if rec.mode != "media" else f"told {to} in a media interview"
         who = witness_label(ledger, rec.witness, rec.consent)
-        return Source(ref, "testimony", who, rec.date, verb, rec.consent != "confidential")
+        return Source(ref, "testimony", who, rec.date, verb, rec.consent != "confidential", speaker=who)
     if isinstance(rec, Statement):
-        return Source(ref, "statement", label(ledger, rec.issuer), rec.date, "stated", True)
+        report = ledger.by_id.get(rec.reported_by) if rec.reported_by else None
+        through = describe_source(ledger, report.record.id).who if report is not None and isinstance(
+            report.record, Document) else None
+        who = official_label(ledger, rec.issuer)
+        return Source(ref, "statement", who, rec.date, "stated", True, through, rec.url, who)
     if isinstance(rec, Document):
         who = f"{label(ledger, rec.author)}, “{rec.title}”" if rec.author else f"“{rec.title}”"
-        return Source(ref, "document", who, rec.date, "reported", True)
+        return Source(ref, "document", who, rec.date, "reported", True, None, rec.url,
+                      label(ledger, rec.author) if rec.author else f"“{rec.title}”")
     return Source(ref, "unknown", ref, None, "stated", False)
+
+
+def official_label(ledger: Ledger, ref: str | None) -> str:
+    """`label`, with a person's title when the record gives one: `Deputy Prosecutor General Ivan Petrov`."""
+    entry = ledger.by_id.get(ref) if ref is not None else None
+    title = getattr(entry.record, "title", None) if entry is not None else None
+    if isinstance(title, str) and title and isinstance(entry.record, Person):  # type: ignore[union-attr]
+        return f"{title} {label(ledger, ref)}"
+    return label(ledger, ref)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Who stands behind a figure (record-format.md, "Voices"): an org, a person, a witness or a document."""
+
+    id: str  # `org:pgo`, `person:ivan-petrov`, `witness:ulan-u`, `document:d-1`: one voice, one id
+    name: str  # as output may name it
+    official: bool
+
+
+def voice_of(ledger: Ledger, claim: Claim) -> Voice:
+    """The voice of a claim: for a statement, the body it spoke for, else its issuer if an org, else the issuer's
+    affiliation, else the issuer; for a document, its author if an org, else the author's affiliation, else the
+    author, else the document itself; for a testimony, its witness. A statement known only through a report keeps
+    its issuer's voice."""
+    entry = ledger.by_id.get(claim.source)
+    rec = entry.record if entry is not None else None
+    if isinstance(rec, Statement):
+        speaker = getattr(rec, "on_behalf_of", None) or rec.issuer
+        return _voice_of_party(ledger, speaker)
+    if isinstance(rec, Document):
+        if rec.author:
+            return _voice_of_party(ledger, rec.author)
+        return Voice(f"document:{rec.id}", f"“{rec.title}”", False)
+    if isinstance(rec, Testimony):
+        # a confidential witness's voice is one voice all the same, under an id that names nobody
+        who = rec.witness if rec.consent != "confidential" else \
+            "confidential-" + hashlib.sha256(rec.witness.encode()).hexdigest()[:8]
+        return Voice(f"witness:{who}", witness_label(ledger, rec.witness, rec.consent), _official(ledger, rec.witness))
+    return Voice(f"source:{claim.source}", claim.source, False)
+
+
+def _voice_of_party(ledger: Ledger, ref: str) -> Voice:
+    """An org's voice, or a person's: the org they are affiliated with, else their own."""
+    entry = ledger.by_id.get(ref)
+    rec = entry.record if entry is not None else None
+    if isinstance(rec, Person) and rec.affiliation and isinstance(
+            getattr(ledger.by_id.get(rec.affiliation), "record", None), Org):
+        return _voice_of_party(ledger, rec.affiliation)
+    kind = "org" if isinstance(rec, Org) else "person"
+    return Voice(f"{kind}:{ref}", label(ledger, ref), _official(ledger, ref))
+
+
+def _official(ledger: Ledger, ref: str) -> bool:
+    """An org whose type is among ledger.yaml's `figures.official`, or a person without affiliation whose roles
+    include `official` or `police`."""
+    entry = ledger.by_id.get(ref)
+    rec = entry.record if entry is not None else None
+    if isinstance(rec, Org):
+        types = ledger.config.figures.official if ledger.config is not None else OFFICIAL_TYPES
+        return rec.type is not None and rec.type in types
+    if isinstance(rec, Person):
+        return not rec.affiliation and bool({"official", "police"} & set(rec.roles))
+    return False
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """A claim withdrawn by a later record: which, whose, when."""
+
+    by: str  # the id of the statement or document that withdrew it
+    who: str  # its voice, as output may name it
+    when: Any  # its date
+    source: Source | None = None  # the record that withdrew it, as output cites it
+
+
+def withdrawals(ledger: Ledger) -> dict[str, Withdrawal]:
+    """Every withdrawn claim, by the first record (by date) that `retracts` it."""
+    out: dict[str, Withdrawal] = {}
+    for entry in ledger.entries:
+        rec = entry.record
+        retracted = getattr(rec, "retracts", None)
+        if not retracted or not isinstance(rec, (Statement, Document)):
+            continue
+        speaker = (getattr(rec, "on_behalf_of", None) or rec.issuer) if isinstance(rec, Statement) else rec.author
+        who = _voice_of_party(ledger, speaker).name if speaker else f"“{rec.title}”"  # type: ignore[union-attr]
+        found = Withdrawal(rec.id, who, rec.date, describe_source(ledger, rec.id))
+        for claim_id in retracted:
+            known = out.get(claim_id)
+            if known is None or _day(found.when) < _day(known.when):
+                out[claim_id] = found
+    return out
+
+
+def _day(when: Any) -> date:
+    """The first day a date may be (a date given as a month or a year stands for any of its days)."""
+    if when is None:
+        return date.min
+    return when if isinstance(when, date) else when.start
 
 
 def claim_date(ledger: Ledger, claim: Claim) -> date | None:

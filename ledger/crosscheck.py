@@ -1,32 +1,38 @@
-"""The `diff-figures` engine: every claim against the claims it can be compared with, as findings.
+"""The `diff-figures` engine (record-format.md, "What `ledger diff-figures` compares").
 
-Claims are grouped by (measure, population, place) before any comparison, so the work grows with
-the number of claims that share a group, never with all pairs of the ledger; and pairs that are never
-compared (two claims of one source, two pieces of one sum) are never enumerated either: within a group,
-the work grows with the findings, not with the claims squared.
+Every claim has a voice (who stands behind it) and a date (when it was asserted). One voice's figures for one
+scope, in the order they were asserted, are its series: a change along it is a `revision`, a running total that
+grows is nothing. Whenever a voice asserts a figure, the figure is compared with the figures the other voices
+stood by on that date (an official voice's with every other voice's, another voice's with the official voices'),
+each pair once; among the voices that are not official, one `spread` per scope says how far apart the extremes
+are. A withdrawn figure is compared with nothing after its withdrawal.
+
+Each finding is about one claim, the one asserted when the disagreement arose, and holds everything about it: the
+figures it disagrees with, the voice's own figure it revised, the parts it does not add up to, the spread it
+opened. So there are never more findings than claims, however many voices speak.
 """
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
-import heapq
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from .citation import Source, claim_date, describe_source
+from .citation import Source, Voice, Withdrawal, claim_date, describe_source, voice_of, withdrawals
 from .figures import FigureValue, Interval, Period
 from .load import Ledger
 from .models import Claim, LedgerConfig
 
-Kind = Literal["conflict", "gap", "exceeds", "sum", "agree"]
-KINDS: tuple[Kind, ...] = ("conflict", "gap", "exceeds", "sum", "agree")
+Kind = Literal["conflict", "gap", "exceeds", "spread", "revision", "sum", "agree"]
+# in the order a finding's headline is chosen, and findings are listed
+KINDS: tuple[Kind, ...] = ("conflict", "exceeds", "gap", "spread", "revision", "sum", "agree")
+Question = tuple[str, str, str]  # (measure, population, place): what is counted, among whom, where
 
 
 @dataclass(frozen=True)
@@ -41,16 +47,35 @@ class ClaimView:
     value: FigureValue
     interval: Interval
     source: Source
-    when: date | None
+    when: Any  # when it was asserted (a date, or a month or a year): None when neither it nor its source says
     quote: str | None  # None when absent or when the source may not be quoted
     quoted: bool  # the record has a `quote`: for a total, the source states it itself
     sum_text: str | None  # "70 + 60" for a total with `sum_of`
     file: str
     line: int
+    voice: Voice = field(default_factory=lambda: Voice("", "", False))
+    status: str | None = None  # `unverified`, `disputed`
+    withdrawn: Withdrawal | None = None
+    stock: bool = False  # the measure counts people in a state on a date, not events within a period
 
     @property
-    def key(self) -> tuple[str, str, str]:
+    def key(self) -> Question:
         return (self.measure, self.population, self.place)
+
+    @property
+    def day(self) -> date:
+        """The first day it may have been asserted on (an undated claim: before every other)."""
+        return _day(self.when)
+
+    def withdrawn_by(self, day: date) -> bool:
+        """True when it had been withdrawn on or before `day`."""
+        return self.withdrawn is not None and _day(self.withdrawn.when) <= day
+
+
+def _day(when: Any) -> date:
+    if when is None:
+        return date.min
+    return when if isinstance(when, date) else when.start
 
 
 Number = int | Fraction  # exact: counts can be far beyond what a float holds
@@ -70,24 +95,76 @@ class Bound:
 
 
 @dataclass(frozen=True)
-class FigureFinding:
-    """Two claims that disagree (or agree), or a total that does not add up."""
+class Relation:
+    """How a finding's claim stands against one other figure: `conflict`, `gap`, `exceeds` or `agree`."""
 
     kind: Kind
-    measure: str
-    a: ClaimView  # the narrower claim for `exceeds`, the total for `sum`, the earlier claim otherwise
-    b: ClaimView | None  # the other claim (None for `sum`)
-    parts: tuple[ClaimView, ...] = ()
-    total: Interval | None = None  # the sum of the parts, for `sum`
+    other: ClaimView
+    narrower: ClaimView | None = None  # for `exceeds`: which of the two counts the narrower scope
     difference: Bound | None = None
+    ratio: Bound | None = None
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The figures that are not official for one scope, when their extremes disagree: the lowest, the highest, the
+    others, how far apart the extremes are."""
+
+    low: ClaimView
+    high: ClaimView
+    others: tuple[ClaimView, ...]
+    difference: Bound
+    ratio: Bound | None
+
+
+@dataclass(frozen=True)
+class FigureFinding:
+    """Everything wrong (or, on request, right) about one claim: the figures it disagrees with, the voice's own
+    figure it revised, the parts it does not add up to, the spread among the figures that are not official that
+    it opened (it is one of the extremes, the later asserted)."""
+
+    kind: Kind  # the most serious of what it holds (KINDS order)
+    measure: str
+    a: ClaimView  # the claim it is about
+    b: ClaimView | None  # the main other figure: of the headline's relation, the one revised, the other extreme
+    relations: tuple[Relation, ...] = ()
+    revised: ClaimView | None = None  # the voice's own earlier figure for the scope, when `a` changes it
+    parts: tuple[ClaimView, ...] = ()  # for `sum`: the parts `a` does not add up to
+    total: Interval | None = None  # the sum of the parts
+    spread: Spread | None = None
+    difference: Bound | None = None  # of `a` and `b`
     ratio: Bound | None = None
 
     @property
     def claims(self) -> tuple[ClaimView, ...]:
-        return (self.a, *((self.b,) if self.b else ()), *self.parts)
+        """Every claim involved, `a` first, each once."""
+        found: dict[str, ClaimView] = {}
+        spread = (self.spread.low, self.spread.high, *self.spread.others) if self.spread is not None else ()
+        for c in (self.a, self.b, self.revised, *(r.other for r in self.relations), *self.parts, *spread):
+            if c is not None:
+                found.setdefault(c.id, c)
+        return tuple(found.values())
 
-    def sort_key(self) -> tuple[str, int, str, str]:
-        return (self.measure, KINDS.index(self.kind), self.a.id, self.b.id if self.b else "")
+    @property
+    def kinds(self) -> set[str]:
+        """Every kind of disagreement it holds (a conflict that also revises the voice's figure: both)."""
+        held: set[str] = {r.kind for r in self.relations} | {self.kind}
+        if self.revised is not None:
+            held.add("revision")
+        if self.parts:
+            held.add("sum")
+        if self.spread is not None:
+            held.add("spread")
+        return held
+
+    @property
+    def statuses(self) -> list[str]:
+        """The statuses of the claims involved (`unverified`, `disputed`): a letter must not state them as
+        established."""
+        return sorted({c.status for c in self.claims if c.status})
+
+    def sort_key(self) -> tuple[str, str, str, date, int, str]:
+        return (self.measure, self.a.population, self.a.place, self.a.day, KINDS.index(self.kind), self.a.id)
 
 
 @dataclass(frozen=True)
@@ -102,11 +179,12 @@ class Breakdown:
 
 @dataclass
 class FigureReport:
-    """Everything `diff-figures` shows: the claims, the findings, the breakdowns."""
+    """Everything `diff-figures` shows: the claims, each question's series, the findings, the breakdowns."""
 
     claims: dict[str, ClaimView]
     findings: list[FigureFinding] = field(default_factory=list)
     breakdowns: list[Breakdown] = field(default_factory=list)
+    series: dict[Question, dict[str, list[ClaimView]]] = field(default_factory=dict)  # question -> voice -> claims
 
 
 def ancestors(vocab: Mapping[str, object], start: str, root: str | None = None) -> list[str]:
@@ -124,24 +202,20 @@ def ancestors(vocab: Mapping[str, object], start: str, root: str | None = None) 
     return chain
 
 
-def _ancestry(vocab: Mapping[str, object], root: str | None = None,
-              among: set[str] | None = None) -> Callable[[str], list[str]]:
-    """`ancestors` in `vocab`, worked out once per entry however many claims ask, kept to those `among`."""
+def _ancestry(vocab: Mapping[str, object], root: str | None = None) -> Callable[[str], list[str]]:
+    """`ancestors` in `vocab`, worked out once per entry however many claims ask."""
     memo: dict[str, list[str]] = {}
 
     def of(start: str) -> list[str]:
-        found = memo.get(start)
-        if found is None:
-            chain = ancestors(vocab, start, root)
-            found = memo[start] = chain if among is None else [entry for entry in chain if entry in among]
-        return found
+        if start not in memo:
+            memo[start] = ancestors(vocab, start, root)
+        return memo[start]
 
     return of
 
 
 def within(vocab: Mapping[str, object], broad: str) -> set[str]:
-    """`broad` and every entry that lies within it at any depth (those whose `ancestors` hold `broad`), found
-    in one walk down the nesting instead of a walk up from each entry."""
+    """`broad` and every entry that lies within it at any depth, found in one walk down the nesting."""
     children: dict[str, list[str]] = defaultdict(list)
     for name, entry in vocab.items():
         parent = getattr(entry, "within", None)
@@ -157,7 +231,10 @@ def within(vocab: Mapping[str, object], broad: str) -> set[str]:
 
 
 def _views(ledger: Ledger) -> dict[str, ClaimView]:
-    approx = ledger.config.figures.approx if ledger.config else 0.1
+    config = ledger.config
+    approx = config.figures.approx if config else 0.1
+    stock = {name for name, entry in (config.measures.items() if config else ()) if entry.counts == "stock"}
+    withdrawn = withdrawals(ledger)
     views: dict[str, ClaimView] = {}
     for entry in ledger.entries:
         rec = entry.record
@@ -169,7 +246,8 @@ def _views(ledger: Ledger) -> dict[str, ClaimView]:
             period=rec.scope.period, value=rec.value, interval=rec.value.interval(approx), source=source,
             when=claim_date(ledger, rec), quote=rec.quote if source.quotable else None,
             quoted=rec.quote is not None, sum_text=None, file=entry.file, line=entry.locate()[0],
-        )
+            voice=voice_of(ledger, rec), status=getattr(rec, "status", None), withdrawn=withdrawn.get(rec.id),
+            stock=rec.measure in stock)
     for entry in ledger.entries:
         rec = entry.record
         if isinstance(rec, Claim) and rec.sum_of and all(p in views for p in rec.sum_of):
@@ -181,9 +259,8 @@ def _views(ledger: Ledger) -> dict[str, ClaimView]:
 class SumGroups:
     """Claims linked through `sum_of`: a total and its parts (at any depth), and the parts of one total.
 
-    They count pieces of one whole, not the same thing twice, so they are never rivals. Each claim is
-    mapped to the wholes it is a piece of instead of every pair of pieces being listed: a total of 5,000
-    parts is 5,001 entries, not 12.5 million pairs.
+    They count pieces of one whole, not the same thing twice, so they are never rivals. Each claim is mapped to
+    the wholes it is a piece of instead of every pair of pieces being listed.
     """
 
     def __init__(self, ledger: Ledger, views: Mapping[str, ClaimView]) -> None:
@@ -191,8 +268,7 @@ class SumGroups:
                     if e.record.kind == "claim" and e.record.sum_of}  # type: ignore[attr-defined]
         inner = {part for total, parts in parts_of.items() for part in parts if part != total}
         # A total inside another total's whole adds no piece that whole lacks: the outermost totals go first
-        # and a total already placed in a whole is passed over, so that nested totals cost their size once.
-        # Totals inside nothing but a `sum_of` loop come in the second round.
+        # and a total already placed in a whole is passed over. Totals inside nothing but a loop come last.
         totals = [t for t in views if t in parts_of]
         wholes: dict[str, list[int]] = defaultdict(list)
         whole = 0
@@ -217,16 +293,6 @@ class SumGroups:
         wx, wy = self.wholes.get(x), self.wholes.get(y)
         return wx is not None and wy is not None and not wx.isdisjoint(wy)
 
-    def colour(self, claim: str) -> tuple[str, object]:
-        """The whole a claim is a piece of, when just one; else the claim itself (then `tangled` says whether
-        it is a piece of several wholes, whose pairs must each be asked about)."""
-        wholes = self.wholes.get(claim)
-        return ("whole", next(iter(wholes))) if wholes is not None and len(wholes) == 1 else ("claim", claim)
-
-    def tangled(self, claim: str) -> bool:
-        """True when a claim is a piece of several wholes."""
-        return len(self.wholes.get(claim, ())) > 1
-
 
 def difference(low: ClaimView, high: ClaimView) -> tuple[Bound, Bound | None]:
     """How far apart two disjoint figures are: the absolute difference and the ratio of larger to smaller."""
@@ -247,187 +313,197 @@ def _exact(x: Fraction) -> Number:
     return x.numerator if x.denominator == 1 else x
 
 
-def _ordered(x: ClaimView, y: ClaimView) -> tuple[ClaimView, ClaimView]:
-    return (x, y) if (x.when or date.min, x.id) <= (y.when or date.min, y.id) else (y, x)
+def _apart(x: ClaimView, y: ClaimView) -> tuple[Bound, Bound | None]:
+    """`difference` of two disjoint figures, whichever is the larger."""
+    return difference(x, y) if x.interval.lo < y.interval.lo else difference(y, x)
 
 
-def _pair_finding(x: ClaimView, y: ClaimView) -> FigureFinding:
-    a, b = _ordered(x, y)
-    if a.interval.overlaps(b.interval):
-        return FigureFinding("agree", a.measure, a, b)
-    kind: Kind = "conflict" if a.period == b.period else "gap"
-    low, high = (a, b) if a.interval.lo < b.interval.lo else (b, a)
-    diff, ratio = difference(low, high)
-    return FigureFinding(kind, a.measure, a, b, difference=diff, ratio=ratio)
+class _Nesting:
+    """Whether one question lies within another: each of its measure, population and place is the other's or
+    lies `within` it (every population lies within `all`)."""
+
+    def __init__(self, config: LedgerConfig | None) -> None:
+        self.measures = _ancestry(config.measures if config else {})
+        self.populations = _ancestry(config.populations if config else {}, root="all")
+        self.places = _ancestry(config.places if config else {})
+
+    def inside(self, narrow: Question, broad: Question) -> bool:
+        return (broad[0] in self.measures(narrow[0]) and broad[1] in self.populations(narrow[1])
+                and broad[2] in self.places(narrow[2]))
+
+    def broader(self, key: Question, among: Iterable[Question]) -> list[Question]:
+        return [other for other in among if other != key and self.inside(key, other)]
 
 
-class _Running:
-    """The claims of one group whose periods still run at a sweep's date, filed so that a claim's rivals
-    (another source, and no whole in common) are reached without a step over any claim that is not one.
+def _relation(c: ClaimView, s: ClaimView, nesting: _Nesting) -> Relation | None:
+    """How the newer figure `c` stands against `s`, or None when the two count nothing comparable."""
+    if c.stock or s.stock:  # people in a state on a date: comparable on the same date only
+        if c.period != s.period:
+            return None
+    elif not c.period.overlaps(s.period):
+        return None
+    same = c.key == s.key
+    if same and c.period == s.period:
+        if c.interval.overlaps(s.interval):
+            return Relation("agree", s)
+        diff, ratio = _apart(c, s)
+        return Relation("conflict", s, None, diff, ratio)
+    # one scope within the other: its measure, population and place, and (counting events) its period
+    narrow: ClaimView | None = None
+    if nesting.inside(c.key, s.key) and (c.stock or c.period.within(s.period)):
+        narrow, broad = c, s
+    elif nesting.inside(s.key, c.key) and (s.stock or s.period.within(c.period)):
+        narrow, broad = s, c
+    if narrow is not None and broad.interval.hi is not None and narrow.interval.lo > broad.interval.hi:
+        diff, ratio = difference(broad, narrow)
+        return Relation("exceeds", s, narrow, diff, ratio)
+    if not same and narrow is None:
+        return None  # neither scope within the other: nothing in common to compare
+    if c.interval.overlaps(s.interval):
+        return Relation("agree", s)
+    if same:  # the same count over periods that overlap
+        diff, ratio = _apart(c, s)
+        return Relation("gap", s, None, diff, ratio)
+    return None  # a narrower count below a broader one: as it should be
 
-    Claims are filed by colour (the whole they are a piece of, else themselves) and, within a colour, by
-    source. A colour held by one source is filed under that source; one held by several is mixed. The
-    rivals of a claim are then: in each mixed colour but its own, the claims of every source but its own
-    (a mixed colour has another source); and every colour but its own filed under another source. Each
-    step yields a rival, or skips the claim's own source or colour (its colour is in one place): O(1 +
-    rivals) a claim, even when every claim has one source, or each its own.
-    """
 
-    def __init__(self, sums: SumGroups) -> None:
-        self.sums = sums
-        self.colours: dict[object, dict[str, dict[str, ClaimView]]] = {}  # colour -> source -> id -> claim
-        self.alone: dict[str, dict[object, None]] = {}  # source -> the colours it alone holds (ordered set)
-        self.mixed: dict[object, None] = {}
-        self.ends: list[tuple[date, str, ClaimView]] = []  # a heap: the next period to end first
+class _Series:
+    """One voice's figures for one question and, counting events, one first day (its running totals), or, for
+    people in a state, one date: in the order they were asserted."""
 
-    def add(self, claim: ClaimView) -> None:
-        colour, source = self.sums.colour(claim.id), claim.source.id
-        sources = self.colours.setdefault(colour, {})
-        before = len(sources)
-        sources.setdefault(source, {})[claim.id] = claim
-        if before == 0:
-            self.alone.setdefault(source, {})[colour] = None
-        elif before == 1 and len(sources) == 2:
-            first = next(iter(sources))
-            self._unfile(first, colour)
-            self.mixed[colour] = None
-        heapq.heappush(self.ends, (claim.period.end, claim.id, claim))
+    def __init__(self) -> None:
+        self.claims: list[ClaimView] = []
 
-    def _unfile(self, source: str, colour: object) -> None:
-        held = self.alone[source]
-        del held[colour]
-        if not held:
-            del self.alone[source]
+    def standing(self, day: date, period: Period | None = None) -> ClaimView | None:
+        """The figure the voice stood by on `day` (for `period`, if given): the last it asserted by then and had
+        not withdrawn by then."""
+        for claim in reversed(self.claims):  # in the order asserted: the last one asserted by `day` comes soon
+            if claim.day <= day and not claim.withdrawn_by(day) and (period is None or claim.period == period):
+                return claim
+        return None
 
-    def end_before(self, day: date) -> None:
-        """Drop the claims whose periods end before `day`."""
-        while self.ends and self.ends[0][0] < day:
-            claim = heapq.heappop(self.ends)[2]
-            colour, source = self.sums.colour(claim.id), claim.source.id
-            sources = self.colours[colour]
-            del sources[source][claim.id]
-            if sources[source]:
+
+def _series_key(c: ClaimView) -> tuple[str, Question, object]:
+    return (c.voice.id, c.key, c.period if c.stock else c.period.start)
+
+
+class _Timeline:
+    """The claims in the order they were asserted, each compared, as it comes, with what stood on that day."""
+
+    def __init__(self, config: LedgerConfig | None, views: dict[str, ClaimView], sums: SumGroups) -> None:
+        self.nesting = _Nesting(config)
+        self.views, self.sums = views, sums
+        self.series: dict[tuple[str, Question, object], _Series] = {}
+        # the series of each question: all of them (what an official figure meets), the official ones and each
+        # voice's own (what any other figure meets), so that a figure that is not official never walks the series
+        # of the many voices that are not official either
+        self.by_question: dict[Question, list[tuple[str, Question, object]]] = defaultdict(list)
+        self.official: dict[Question, list[tuple[str, Question, object]]] = defaultdict(list)
+        self.own: dict[tuple[str, Question], list[tuple[str, Question, object]]] = defaultdict(list)
+        self.reported: set[frozenset[str]] = set()
+        self.related = self._related_questions({c.key for c in views.values()})
+
+    def _related_questions(self, questions: set[Question]) -> dict[Question, list[Question]]:
+        """For each question, itself and the questions within or around it: the broader ones from the product of
+        its entries' ancestors (a few), the narrower ones as the inverse; never every pair of questions."""
+        nesting = self.nesting
+        related: dict[Question, list[Question]] = {q: [q] for q in questions}
+        for q in questions:
+            for broad in itertools.product(nesting.measures(q[0]), nesting.populations(q[1]), nesting.places(q[2])):
+                if broad != q and broad in related:
+                    related[q].append(broad)
+                    related[broad].append(q)
+        return related
+
+    def run(self) -> dict[str, tuple[list[Relation], ClaimView | None]]:
+        """For each claim with something to say, how it stands against the figures standing when it came, and the
+        voice's own figure it revised."""
+        found = {}
+        for claim in sorted(self.views.values(), key=_asserted):
+            relations, revised = self._newcomer(claim)
+            if relations or revised is not None:
+                found[claim.id] = (relations, revised)
+            key = _series_key(claim)
+            if key not in self.series:
+                self.by_question[claim.key].append(key)
+                if claim.voice.official:
+                    self.official[claim.key].append(key)
+                else:
+                    self.own[(claim.voice.id, claim.key)].append(key)
+                self.series[key] = _Series()
+            self.series[key].claims.append(claim)
+        return found
+
+    def _newcomer(self, claim: ClaimView) -> tuple[list[Relation], ClaimView | None]:
+        own = self.series.get(_series_key(claim))
+        revised = own.standing(claim.day, claim.period) if own is not None else None
+        if revised is not None and (revised.source.id == claim.source.id or str(revised.value) == str(claim.value)
+                                    or self.sums.related(claim.id, revised.id)):
+            revised = None  # two figures of one statement, the same figure again, pieces of one whole: no revision
+        if claim.voice.official:
+            met = [key for question in self.related[claim.key] for key in self.by_question[question]]
+        else:  # the spread among the voices that are not official says how far apart they are
+            met = [key for question in self.related[claim.key]
+                   for key in (*self.official[question], *self.own[(claim.voice.id, question)])]
+        relations = []
+        for key in met:
+            other = self.series[key].standing(claim.day)
+            if other is None or other is revised or self.sums.related(claim.id, other.id):
                 continue
-            del sources[source]
-            if not sources:
-                del self.colours[colour]
-                self._unfile(source, colour)
-            elif len(sources) == 1:
-                del self.mixed[colour]
-                self.alone.setdefault(next(iter(sources)), {})[colour] = None
-
-    def rivals(self, claim: ClaimView) -> Iterator[ClaimView]:
-        """The running claims that `claim` is compared with."""
-        colour, source = self.sums.colour(claim.id), claim.source.id
-        tangled = self.sums.tangled(claim.id)
-        for mixed in self.mixed:
-            if mixed == colour:
+            pair = frozenset((claim.id, other.id))
+            if pair in self.reported:
                 continue
-            for other_source, claims in self.colours[mixed].items():
-                if other_source != source:
-                    yield from self._unrelated(claim, tangled, claims.values())
-        for other_source, colours in self.alone.items():
-            if other_source != source:
-                for alone in colours:
-                    if alone != colour:
-                        yield from self._unrelated(claim, tangled, self.colours[alone][other_source].values())
-
-    def _unrelated(self, claim: ClaimView, tangled: bool, others: Iterable[ClaimView]) -> Iterator[ClaimView]:
-        # Claims of different colours are pieces of no common whole, unless one is a piece of several wholes
-        # (coloured as itself): then the pair is asked about.
-        for other in others:
-            if not ((tangled or self.sums.tangled(other.id)) and self.sums.related(claim.id, other.id)):
-                yield other
+            relation = _relation(claim, other, self.nesting)
+            if relation is None or (key[0] == claim.voice.id and relation.kind != "exceeds"):
+                continue  # a voice's own figures: only a narrower one above a broader one (a total that fell)
+            self.reported.add(pair)
+            relations.append(relation)
+        return relations, revised
 
 
-def _comparable(groups: dict[tuple[str, str, str], list[ClaimView]], sums: SumGroups) -> Iterable[FigureFinding]:
-    for claims in groups.values():
-        # a sweep over start dates: only claims whose periods still run can overlap this one
-        running = _Running(sums)
-        for claim in sorted(claims, key=lambda c: (c.period.start, c.id)):
-            running.end_before(claim.period.start)
-            for other in running.rivals(claim):
-                yield _pair_finding(other, claim)
-            running.add(claim)
+def _day_end(when: Any) -> date:
+    if when is None:
+        return date.min
+    return when if isinstance(when, date) else when.end
 
 
-@dataclass
-class _Filed:
-    """Claims with an upper bound, sorted by it, and for each the position of the next with another source."""
-
-    his: list[int]
-    claims: list[ClaimView]
-    other_source: list[int]
-
-    @classmethod
-    def of(cls, claims: list[ClaimView]) -> _Filed:
-        claims.sort(key=lambda c: (c.interval.hi, c.id))
-        other_source = [len(claims)] * len(claims)
-        for i in range(len(claims) - 2, -1, -1):
-            same = claims[i].source.id == claims[i + 1].source.id
-            other_source[i] = other_source[i + 1] if same else i + 1
-        return cls([c.interval.hi for c in claims], claims, other_source)  # type: ignore[misc]  # all capped
-
-    def below(self, lo: int, source: str) -> Iterator[ClaimView]:
-        """The claims whose bound is below `lo`, but those of `source`: each run of them is one step."""
-        end, i = bisect.bisect_left(self.his, lo), 0
-        while i < end:
-            claim = self.claims[i]
-            if claim.source.id == source:
-                i = self.other_source[i]
-                continue
-            yield claim
-            i += 1
+def _asserted(c: ClaimView) -> tuple[date, date, str]:
+    """The order claims were asserted in: by first possible day, then last, then id (file order plays no part)."""
+    return (c.day, _day_end(c.when), c.id)
 
 
-def _nested(ledger: Ledger, groups: dict[tuple[str, str, str], list[ClaimView]],
-            sums: SumGroups) -> Iterable[FigureFinding]:
-    config = ledger.config
-    # In each group, the claims with an upper bound, filed under every month their period covers (long
-    # periods apart), each file sorted by that bound: a narrower claim can only exceed a claim whose period
-    # holds its first day, and whose bound is below its own lower bound: a prefix found by bisection.
-    capped: dict[tuple[str, str, str], dict[int, _Filed]] = {}
-    for key, claims in groups.items():
-        months: dict[int, list[ClaimView]] = {}
-        for c in claims:
-            if c.interval.hi is None:
-                continue
-            first, last = _month(c.period.start), _month(c.period.end)
-            for month in (range(first, last + 1) if last - first <= LONG_MONTHS else (LONG,)):
-                months.setdefault(month, []).append(c)
-        if months:
-            capped[key] = {month: _Filed.of(filed) for month, filed in months.items()}
-    # Only the entries of some capped group can lead to one: the ancestors are kept to those before their
-    # product is taken, so that a deep nesting is walked once for each entry claims use, and the product
-    # holds no more than the groups there are.
-    measures = _ancestry(config.measures if config else {}, among={key[0] for key in capped})
-    populations = _ancestry(config.populations if config else {}, root="all", among={key[1] for key in capped})
-    places = _ancestry(config.places if config else {}, among={key[2] for key in capped})
-    for (measure, population, place), narrows in groups.items():
-        # the broader groups are worked out once for all the claims of a group, and not kept after them
-        keys = [key for key in itertools.product(measures(measure), populations(population), places(place))
-                if key != (measure, population, place) and key in capped]
-        for narrow in narrows if keys else ():
-            month = _month(narrow.period.start)
-            for key in keys:
-                for filed in (capped[key].get(month), capped[key].get(LONG)):
-                    if filed is None:
-                        continue
-                    for broad in filed.below(narrow.interval.lo, narrow.source.id):
-                        if not narrow.period.within(broad.period) or sums.related(broad.id, narrow.id):
-                            continue
-                        diff, ratio = difference(broad, narrow)
-                        yield FigureFinding("exceeds", broad.measure, narrow, broad, difference=diff, ratio=ratio)
+def _finding(claim: ClaimView, relations: list[Relation], revised: ClaimView | None,
+             parts: tuple[ClaimView, ...] = (), total: Interval | None = None,
+             spread: Spread | None = None) -> FigureFinding:
+    """The finding about one claim, headed by the most serious of what it holds."""
+    relations.sort(key=lambda r: (KINDS.index(r.kind), r.other.day, r.other.id))
+    held = [r.kind for r in relations if r.kind != "agree"]
+    if spread is not None:
+        held.append("spread")
+    if revised is not None:
+        held.append("revision")
+    if parts:
+        held.append("sum")
+    kind: Kind = min(held, key=KINDS.index) if held else "agree"
+    main = next((r for r in relations if r.kind == kind), None)
+    if main is not None:
+        return FigureFinding(kind, claim.measure, claim, main.other, tuple(relations), revised, parts, total, spread,
+                             main.difference, main.ratio)
+    if kind == "spread":
+        assert spread is not None
+        other = spread.high if spread.low is claim else spread.low
+        return FigureFinding(kind, claim.measure, claim, other, tuple(relations), revised, parts, total, spread,
+                             spread.difference, spread.ratio)
+    if kind == "revision":
+        assert revised is not None
+        diff, ratio = _apart(claim, revised) if not claim.interval.overlaps(revised.interval) else (None, None)
+        return FigureFinding(kind, claim.measure, claim, revised, tuple(relations), revised, parts, total, spread,
+                             diff, ratio)
+    return FigureFinding(kind, claim.measure, claim, None, tuple(relations), revised, parts, total, spread)
 
 
-LONG, LONG_MONTHS = -1, 6  # periods longer than two years are filed once, and looked at by every claim
-
-
-def _month(day: date) -> int:
-    return day.year * 12 + day.month
-
-
-def _sums(ledger: Ledger, views: dict[str, ClaimView]) -> Iterable[FigureFinding]:
+def _sums(ledger: Ledger, views: dict[str, ClaimView]) -> Iterable[tuple[str, tuple[ClaimView, ...], Interval]]:
+    """Each total that does not overlap the sum of its parts: its id, its parts, their sum."""
     for entry in ledger.entries:
         rec = entry.record
         if not isinstance(rec, Claim) or not rec.sum_of or any(p not in views for p in rec.sum_of):
@@ -438,9 +514,36 @@ def _sums(ledger: Ledger, views: dict[str, ClaimView]) -> Iterable[FigureFinding
         total = parts[0].interval
         for part in parts[1:]:
             total = total + part.interval
-        own = views[rec.id]
-        if not own.interval.overlaps(total):
-            yield FigureFinding("sum", own.measure, own, None, parts=parts, total=total)
+        if not views[rec.id].interval.overlaps(total):
+            yield rec.id, parts, total
+
+
+def _spreads(series: dict[tuple[str, Question, object], _Series], sums: SumGroups) -> Iterable[Spread]:
+    """For each scope, the latest figures of the voices that are not official (a withdrawn one set aside), when
+    their extremes disagree and are not pieces of one whole."""
+    latest: dict[tuple[Question, Period], list[ClaimView]] = defaultdict(list)
+    for (_, question, _), one in series.items():
+        for claim in one.claims:
+            if not claim.voice.official:
+                latest[(question, claim.period)].append(claim)
+    for claims in latest.values():
+        by_voice: dict[str, ClaimView] = {}
+        for claim in claims:  # in the order asserted: the last of each voice not withdrawn stands
+            if claim.withdrawn is None:
+                by_voice[claim.voice.id] = claim
+        standing = list(by_voice.values())
+        if len(standing) < 2:
+            continue
+        low = min(standing, key=lambda c: (_top(c), c.id))
+        high = max(standing, key=lambda c: (c.interval.lo, c.id))
+        if low.interval.hi is not None and low.interval.hi < high.interval.lo and not sums.related(low.id, high.id):
+            diff, ratio = difference(low, high)
+            others = tuple(sorted((c for c in standing if c.id not in (low.id, high.id)), key=_asserted))
+            yield Spread(low, high, others, diff, ratio)
+
+
+def _top(claim: ClaimView) -> float | int:
+    return claim.interval.hi if claim.interval.hi is not None else float("inf")
 
 
 def _breakdowns(views: dict[str, ClaimView]) -> list[Breakdown]:
@@ -459,27 +562,47 @@ def crosscheck(ledger: Ledger) -> FigureReport:
     """Every finding of the format's "What `ledger diff-figures` compares", in a stable order."""
     views = _views(ledger)
     sums = SumGroups(ledger, views)
-    groups: dict[tuple[str, str, str], list[ClaimView]] = defaultdict(list)
-    for view in views.values():
-        groups[view.key].append(view)
-    findings = [*_comparable(groups, sums), *_nested(ledger, groups, sums), *_sums(ledger, views)]
+    timeline = _Timeline(ledger.config, views, sums)
+    held: dict[str, dict[str, Any]] = {cid: {"relations": relations, "revised": revised}
+                                       for cid, (relations, revised) in timeline.run().items()}
+    for cid, parts, total in _sums(ledger, views):
+        held.setdefault(cid, {}).update(parts=parts, total=total)
+    for spread in _spreads(timeline.series, sums):
+        anchor = max(spread.low, spread.high, key=_asserted)  # the one whose coming opened the spread
+        held.setdefault(anchor.id, {})["spread"] = spread
+    findings = [_finding(views[cid], found.pop("relations", []), found.pop("revised", None), **found)
+                for cid, found in held.items()]
     findings.sort(key=FigureFinding.sort_key)
-    return FigureReport(views, findings, _breakdowns(views))
+    series: dict[Question, dict[str, list[ClaimView]]] = defaultdict(lambda: defaultdict(list))
+    for (voice, question, _), one in timeline.series.items():
+        series[question][voice].extend(one.claims)
+    for voices in series.values():
+        for claims in voices.values():
+            claims.sort(key=_asserted)
+    return FigureReport(views, findings, _breakdowns(views), {q: dict(v) for q, v in series.items()})
 
 
-def select(report: FigureReport, ledger: Ledger, measure: str | None = None, place: str | None = None,
-           kinds: Iterable[str] | None = None) -> tuple[list[FigureFinding], list[Breakdown]]:
-    """The findings and breakdowns about `measure` and `place` (or anything within them), of `kinds`."""
+def _about(ledger: Ledger, measure: str | None, place: str | None) -> Callable[[ClaimView], bool]:
+    """Whether a claim is about `measure` and `place` (or anything within them)."""
     config = ledger.config
-    # what lies within `measure` and `place`, found once, rather than the ancestors of every claim
     measures = within(config.measures if config else {}, measure) if measure is not None else None
     places = within(config.places if config else {}, place) if place is not None else None
 
     def about(claim: ClaimView) -> bool:
         return (measures is None or claim.measure in measures) and (places is None or claim.place in places)
 
+    return about
+
+
+def select(report: FigureReport, ledger: Ledger, measure: str | None = None, place: str | None = None,
+           kinds: Iterable[str] | None = None) -> tuple[list[FigureFinding], list[Breakdown]]:
+    """The findings and breakdowns about `measure` and `place` (or anything within them) holding any of `kinds`."""
+    about = _about(ledger, measure, place)
     wanted = set(kinds) if kinds is not None else set(KINDS)
-    findings = [f for f in report.findings if f.kind in wanted and any(about(c) for c in f.claims)]
+    findings = [f for f in report.findings if f.kinds & wanted and any(about(c) for c in f.claims)]
+    if "agree" not in wanted:  # figures that agree are shown on request only, even beside a disagreement
+        findings = [dataclasses.replace(f, relations=tuple(r for r in f.relations if r.kind != "agree"))
+                    if any(r.kind == "agree" for r in f.relations) else f for f in findings]
     breakdowns = [b for b in report.breakdowns if any(about(c) for c in b.claims)]
     return findings, breakdowns
 
@@ -493,6 +616,7 @@ class Selection:
     findings: list[FigureFinding]
     breakdowns: list[Breakdown]
     config: LedgerConfig | None
+    claims: list[ClaimView] = field(default_factory=list)  # every claim about the measure and place asked for
 
     @property
     def title(self) -> str | None:
@@ -510,4 +634,6 @@ def cross_check(root: Path, measure: str | None = None, place: str | None = None
         loaded, _ = load_ledger(root)
         report = crosscheck(loaded)
         findings, breakdowns = select(report, loaded, measure, place, kinds)
-    return Selection(report, findings, breakdowns, loaded.config)
+        about = _about(loaded, measure, place)
+        claims = [c for c in report.claims.values() if about(c)]
+    return Selection(report, findings, breakdowns, loaded.config, claims)

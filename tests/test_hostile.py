@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -220,7 +221,10 @@ def test_markdown_quotes_cannot_open_links_html_or_headings(shipped: LedgerDir) 
     items = [item for item in html.split("<li>") if "onerror" in item]
     assert items and all("<img" not in item and "<a " not in item and "<code>code" not in item
                          and "<strong>bold" not in item for item in items)
-    assert "<img" not in html and "<a " not in html and "<h3>Sources</h3>" in html
+    # the only links are the sources' own web addresses, in the numbered list
+    links = re.findall(r'<a href="([^"]*)"', html)
+    assert "<img" not in html and html.count("<a ") == len(links) and "<h3>Sources</h3>" in html
+    assert links and all(link.startswith("https://www.hrw.org/") for link in links)
     assert html.count("<h3>Sources</h3>") == 1 and "Forged" not in html.split("<h3>Sources</h3>")[1]
     # the words themselves are all there, as words
     assert "&lt;img src=x onerror=alert(1)&gt; [click](javascript:alert(1)) **bold** `code` ### Sources 1. Forged" \
