@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from . import __version__
-from .kinds import KINDS
+from .kinds import FINDING_KINDS, KINDS
 from .layout import SCHEMA_DIR
 from .output import FORMATS
 
@@ -216,16 +216,22 @@ def schema(
         _echo(f"{folder}: {len(schemas.generate())} schemas already up to date")
 
 
-FINDING_KINDS = ("conflict", "gap", "exceeds", "sum", "agree")
-
-
 def _kinds(value: str | None, option: str) -> list[str] | None:
     if value is None:
         return None
+    from .display import one_line
+    from .validate import suggest
+
     kinds = [k.strip() for k in value.split(",") if k.strip()]
     unknown = [k for k in kinds if k not in FINDING_KINDS]
     if unknown or not kinds:
-        raise typer.BadParameter(f"expected a comma-separated list of {', '.join(FINDING_KINDS)}", param_hint=option)
+        listed = f"a comma-separated list of {', '.join(FINDING_KINDS)}"
+        if not unknown:
+            raise typer.BadParameter(f"expected {listed}", param_hint=option)
+        near = suggest(unknown[0], FINDING_KINDS)
+        unknown_kind = f"no finding kind `{one_line(unknown[0])}`"
+        raise typer.BadParameter(f"{unknown_kind}{near} (expected {listed})" if near else
+                                 f"{unknown_kind}; expected {listed}", param_hint=option)
     return kinds
 
 
@@ -236,32 +242,42 @@ def diff_figures(
                                                    show_default=False)] = None,
     place: Annotated[str | None, typer.Option(help="Only this place and the places within it.",
                                                  show_default=False)] = None,
-    kind: Annotated[str | None, typer.Option(help="Only these finding kinds, comma-separated: conflict, gap, "
-                                                "exceeds, sum, agree.", show_default=False)] = None,
+    kind: Annotated[str | None, typer.Option(help="Only the findings that hold one of these kinds, "
+                                                f"comma-separated: {', '.join(FINDING_KINDS)}.",
+                                                show_default=False)] = None,
     include_agree: Annotated[bool, typer.Option("--all", help="Include `agree`: comparable claims that "
                                                 "agree.")] = False,
-    output: Annotated[FiguresFormat, typer.Option("--format", "-f", help="text (tables), markdown (sentences for "
-                                                  "a letter) or json.")] = FiguresFormat("text"),
+    output: Annotated[FiguresFormat, typer.Option("--format", "-f", help="text (a timeline per question), "
+                                                  "markdown (a paragraph per question, for a letter) or "
+                                                  "json.")] = FiguresFormat("text"),
     fail_on: Annotated[str | None, typer.Option("--fail-on", help="Exit 1 if any finding of these kinds "
                                                    "(comma-separated) is reported.", show_default=False)] = None,
 ) -> None:
     """Cross-check every figure and report where sources disagree, ready for a letter.
 
-    Finds conflicts (same count, same period, figures that cannot both be true), gaps (the same over
-    overlapping periods), narrower counts that exceed broader ones, totals that do not add up, and,
-    with --all, figures that agree. Side by side: one measure for several populations.
+    Each figure is compared, on the date it was given, with the figures the other voices then stood
+    by: an official voice's with every other voice's, another voice's with the official ones'.
+    Finds conflicts (same count, same period), gaps (the same count over overlapping periods),
+    narrower counts that exceed broader ones, a voice's revisions of its own figure, the spread
+    among the figures that are not official, totals that do not add up, and, with --all, figures
+    that agree. A withdrawn figure is compared with nothing after its withdrawal. Side by side: one
+    measure for several populations.
     """
     from .crosscheck import cross_check
+    from .errors import LedgerError
     from .output import Output, render
 
     kinds = _kinds(kind, "--kind")
     fail_kinds = _kinds(fail_on, "--fail-on") or []
     if kinds is None:
         kinds = [k for k in FINDING_KINDS if k != "agree" or include_agree]
-    selection = cross_check(_root(ledger), measure, place, kinds)
+    try:
+        selection = cross_check(_root(ledger), measure, place, kinds)
+    except LedgerError as e:  # a measure or place the ledger does not have: never "no findings"
+        _echo(f"ledger diff-figures: {e}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
     render("diff-figures", output.value, selection, Output(sys.stdout, _console))
-    findings = selection.findings
-    if any(f.kind in fail_kinds for f in findings):
+    if any(f.kinds & set(fail_kinds) for f in selection.findings):
         raise typer.Exit(EXIT_FINDINGS)
 
 

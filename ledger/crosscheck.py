@@ -26,12 +26,12 @@ from typing import Any, Literal
 
 from .citation import Source, Voice, Withdrawal, claim_date, describe_source, voice_of, withdrawals
 from .figures import FigureValue, Interval, Period
+from .kinds import FINDING_KINDS
 from .load import Ledger
 from .models import Claim, LedgerConfig
 
 Kind = Literal["conflict", "gap", "exceeds", "spread", "revision", "sum", "agree"]
-# in the order a finding's headline is chosen, and findings are listed
-KINDS: tuple[Kind, ...] = ("conflict", "exceeds", "gap", "spread", "revision", "sum", "agree")
+KINDS: tuple[Kind, ...] = FINDING_KINDS  # type: ignore[assignment]  # the command line's, which imports nothing
 Question = tuple[str, str, str]  # (measure, population, place): what is counted, among whom, where
 
 
@@ -607,6 +607,20 @@ def select(report: FigureReport, ledger: Ledger, measure: str | None = None, pla
     return findings, breakdowns
 
 
+def _known(config: LedgerConfig | None, vocab: str, name: str | None) -> None:
+    """Nothing, when `name` is None or in ledger.yaml's `vocab`; else a LedgerError that suggests the nearest."""
+    if name is None:
+        return
+    from .errors import LedgerError
+    from .validate import suggest
+
+    if config is None:
+        raise LedgerError(f"ledger.yaml is not valid, so it names no {vocab}: run `ledger check`")
+    entries = getattr(config, vocab)
+    if name not in entries:
+        raise LedgerError(f"no {vocab[:-1]} `{name}` in ledger.yaml{suggest(name, entries)}")
+
+
 @dataclass
 class Selection:
     """What `ledger diff-figures` shows: the engine's report, the findings and breakdowns selected, and the
@@ -632,6 +646,8 @@ def cross_check(root: Path, measure: str | None = None, place: str | None = None
 
     with collecting(False):  # reading turns it back on where it is needed
         loaded, _ = load_ledger(root)
+        _known(loaded.config, "measures", measure)
+        _known(loaded.config, "places", place)
         report = crosscheck(loaded)
         findings, breakdowns = select(report, loaded, measure, place, kinds)
         about = _about(loaded, measure, place)

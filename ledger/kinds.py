@@ -18,3 +18,6 @@ KINDS: tuple[str, ...] = tuple(PLURALS)
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,79}$"
 SLUG_HELP = "a slug: 2 to 80 lowercase letters, digits and hyphens, starting with a letter or digit"
+
+# what `ledger diff-figures` finds, in the order a finding's headline is chosen and findings are listed
+FINDING_KINDS: tuple[str, ...] = ("conflict", "exceeds", "gap", "spread", "revision", "sum", "agree")

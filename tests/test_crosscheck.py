@@ -387,6 +387,20 @@ def test_cli_all_measure_place_kind(runner: CliRunner) -> None:
     assert runner.invoke(app, [*base, "--kind", "bogus"]).exit_code == 2
 
 
+@pytest.mark.parametrize(("option", "given", "said"), [
+    ("--measure", "detaned", "no measure `detaned` in ledger.yaml; did you mean `detained`?"),
+    ("--place", "shetp", "no place `shetp` in ledger.yaml; did you mean `shetpe`?"),
+    ("--place", "atlantis", "no place `atlantis` in ledger.yaml"),
+    ("--kind", "spred", "no finding kind `spred`; did you mean `spread`?"),
+    ("--fail-on", "revison", "no finding kind `revison`; did you mean `revision`?"),
+])
+def test_a_name_that_does_not_exist_is_an_error_never_no_findings(runner: CliRunner, option: str, given: str,
+                                                                   said: str) -> None:
+    result = runner.invoke(app, ["diff-figures", "--ledger", str(REPO), option, given])
+    assert result.exit_code == 2
+    assert said in " ".join(result.output.split()) and "no findings" not in result.output
+
+
 def test_cli_json_contract(runner: CliRunner) -> None:
     out = json.loads(runner.invoke(app, ["diff-figures", "--ledger", str(REPO), "-f", "json"]).output)
     [f] = [f for f in out["findings"] if f["kind"] == "exceeds"]
