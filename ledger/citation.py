@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from .figures import When
 from .load import Ledger
 from .models import Claim, Document, Org, Person, Record, Statement, Testimony
 
@@ -16,7 +17,7 @@ class Source:
     id: str
     kind: str
     who: str  # a pseudonym, a public name, an organisation, or a document title
-    when: date | None
+    when: When | None
     verb: str  # "stated", "told Human Rights Watch", "reported"
     quotable: bool  # False for confidential testimonies: counted, never quoted
 
@@ -25,9 +26,22 @@ class Source:
         return f"{self.who}, {long_date(self.when)}" if self.when else self.who
 
 
-def long_date(day: date | None) -> str:
-    """`25 January 2012`."""
-    return f"{day.day} {day:%B %Y}" if day else "undated"
+def long_date(day: When | date | None) -> str:
+    """A date in words, as precisely as it is known: `25 January 2012`, `May 2022`, `2022`."""
+    if day is None:
+        return "undated"
+    if isinstance(day, When):
+        if day.precision == "year":
+            return f"{day.start.year}"
+        if day.precision == "month":
+            return f"{day.start:%B} {day.start.year}"
+        day = day.start
+    return f"{day.day} {day:%B} {day.year}"
+
+
+def on_date(day: When) -> str:
+    """When something was said, as a sentence puts it: `on 25 January 2012`, `in May 2022`, `in 2022`."""
+    return f"{'on' if day.precision == 'day' else 'in'} {long_date(day)}"
 
 
 def label(ledger: Ledger, ref: str | None) -> str:
@@ -75,6 +89,6 @@ def describe_source(ledger: Ledger, ref: str) -> Source:
     return Source(ref, "unknown", ref, None, "stated", False)
 
 
-def claim_date(ledger: Ledger, claim: Claim) -> date | None:
+def claim_date(ledger: Ledger, claim: Claim) -> When | None:
     """When the figure was stated: `asserted`, else the source's date."""
     return claim.asserted or describe_source(ledger, claim.source).when

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from .citation import Source, claim_date, describe_source
-from .figures import FigureValue, Interval, Period
+from .figures import FigureValue, Interval, Period, When
 from .load import Ledger
 from .models import Claim, LedgerConfig
 
@@ -41,7 +41,7 @@ class ClaimView:
     value: FigureValue
     interval: Interval
     source: Source
-    when: date | None
+    when: When | None
     quote: str | None  # None when absent or when the source may not be quoted
     quoted: bool  # the record has a `quote`: for a total, the source states it itself
     sum_text: str | None  # "70 + 60" for a total with `sum_of`
@@ -248,7 +248,11 @@ def _exact(x: Fraction) -> Number:
 
 
 def _ordered(x: ClaimView, y: ClaimView) -> tuple[ClaimView, ClaimView]:
-    return (x, y) if (x.when or date.min, x.id) <= (y.when or date.min, y.id) else (y, x)
+    return (x, y) if (_start(x), x.id) <= (_start(y), y.id) else (y, x)
+
+
+def _start(claim: ClaimView) -> date:
+    return claim.when.start if claim.when else date.min
 
 
 def _pair_finding(x: ClaimView, y: ClaimView) -> FigureFinding:

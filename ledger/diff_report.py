@@ -7,10 +7,10 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from .citation import long_date
+from .citation import long_date, on_date
 from .crosscheck import Bound, Breakdown, ClaimView, FigureFinding, FigureReport, Number, Selection
 from .display import json_text, markdown, one_line, prose
-from .figures import FigureValue, Interval, Period
+from .figures import FigureValue, Interval, Period, When
 from .output import Output, renderer
 
 if TYPE_CHECKING:
@@ -45,10 +45,11 @@ class Vocab:
 
 
 def period_words(period: Period) -> str:
-    """`16 December 2011`, `16–17 December 2011`, `30 December 2011–2 January 2012`."""
+    """`16 December 2011`, `16–17 December 2011`, `30 December 2011–2 January 2012`, `June 2022`, `2022`."""
     s, e = period.start, period.end
-    if s == e:
-        return long_date(s)
+    one = period.as_when()  # one day, one whole month or one whole year
+    if one is not None:
+        return long_date(one)
     if (s.year, s.month) == (e.year, e.month):
         return f"{s.day}–{e.day} {e:%B %Y}"
     if s.year == e.year:
@@ -57,8 +58,8 @@ def period_words(period: Period) -> str:
 
 
 def value_words(value: FigureValue) -> str:
-    """The figure as a researcher would write it in a sentence."""
-    a, b = value.a, value.b
+    """The figure as a researcher would write it in a sentence, its digits grouped as they were written."""
+    a, b = (value.number(n) if n is not None else None for n in (value.a, value.b))
     match value.form:
         case "exact":
             return f"{a}"
@@ -145,7 +146,7 @@ def _cap(text: str) -> str:
 
 
 def _said(claim: ClaimView, vocab: Vocab, cites: Citations) -> str:
-    when = f" on {long_date(claim.when)}" if claim.when else ""
+    when = f" {on_date(claim.when)}" if claim.when else ""
     who, verb = vocab.text(claim.source.who), vocab.text(claim.source.verb)
     return f"{who} {verb}{when}: {_figure(claim, vocab)} {cites.cite(claim)}"
 
@@ -238,8 +239,8 @@ def _by_measure(findings: Iterable[FigureFinding]) -> list[tuple[str, list[Figur
     return list(groups.items())
 
 
-def _date(day: date | None) -> str | None:
-    return day.isoformat() if day else None
+def _date(day: When | None) -> str | None:
+    return str(day) if day else None
 
 
 def _bound_json(bound: Bound | None) -> dict[str, Any] | None:
@@ -331,7 +332,7 @@ def render_text(report: FigureReport, findings: list[FigureFinding], breakdowns:
         table = Table(title=Text(f"{measure}: {vocab.measure(measure)}"), title_justify="left", show_lines=False)
         for col in ("claim", "source", "value", "interval", "scope"):
             table.add_column(col, overflow="fold")
-        for c in sorted(involved.values(), key=lambda c: (c.when or date.min, c.id)):
+        for c in sorted(involved.values(), key=lambda c: (c.when.start if c.when else date.min, c.id)):
             table.add_row(Text(c.id), Text(vocab.text(c.source.title())), Text(str(c.value)), Text(str(c.interval)),
                           Text(f"{c.place}, {c.period}, {c.population}"))
         console.print(table)

@@ -28,7 +28,7 @@ from ledger.crosscheck import (
     difference,
     select,
 )
-from ledger.figures import FigureValue, Period
+from ledger.figures import FigureValue, Period, When
 from ledger.load import Entry, Ledger, load_ledger
 from ledger.models import Claim, LedgerConfig
 from ledger.yamlio import Document
@@ -486,10 +486,10 @@ def test_pieces_of_one_sum_are_those_listed_pair_by_pair(parts: list[list[int]])
 # 15 digits, but the arithmetic and its words must hold for any size).
 
 def _view(cid: str, value: FigureValue, source: str) -> ClaimView:
-    day = date(2011, 12, 16)
+    day, said = date(2011, 12, 16), When.of_day(date(2012, 1, 25))
     return ClaimView(id=cid, measure="killed", place="zhanaozen", population="all", period=Period(day, day),
-                     value=value, interval=value.interval(), when=date(2012, 1, 25), quote=None, quoted=False,
-                     source=Source(source, "statement", f"Office {source}", date(2012, 1, 25), "stated", True),
+                     value=value, interval=value.interval(), when=said, quote=None, quoted=False,
+                     source=Source(source, "statement", f"Office {source}", said, "stated", True),
                      sum_text=None, file=f"records/{cid}.yaml", line=1)
 
 
