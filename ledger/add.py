@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import typing
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .atomic import atomic_create_bytes
 from .emit import dump_record
 from .errors import LedgerError, os_problem
+from .figures import FigureError, When, parse_date
 from .findings import Finding
 from .kinds import PLURALS
 from .load import Entry, Ledger, load_ledger
@@ -151,17 +151,25 @@ def required_missing(model: type[Any], data: dict[str, Any], prefix: str = "") -
     return missing
 
 
+def _written_date(raw: Any) -> str | None:
+    """A draft's date as an id may start with it (`2011-12-28`, `2022-06`, `2022`), or None when it is no date."""
+    try:
+        return str(parse_date(raw)) if raw is not None else None
+    except FigureError:
+        return None
+
+
 def _subject(ledger: Ledger, kind: str, data: dict[str, Any]) -> tuple[str | None, str]:
     """(date, subject) for an id: the record's date and its main subject."""
     def ref_date(ref: Any) -> str | None:
         entry = ledger.by_id.get(ref) if isinstance(ref, str) else None
         when = getattr(entry.record, "date", None) if entry else None
-        return when.isoformat() if isinstance(when, date) else None
+        return str(when) if isinstance(when, When) else None
 
     def text(key: str) -> str:
         return str(data.get(key) or "")
 
-    day = text("date")[:10] or None
+    day = _written_date(data.get("date"))
     match kind:
         case "person":
             return None, text("pseudonym") or text("name")
@@ -169,7 +177,9 @@ def _subject(ledger: Ledger, kind: str, data: dict[str, Any]) -> tuple[str | Non
             return None, text("name")
         case "event":
             period = data.get("period")
-            return (str(period)[:10] if period else None), text("title")
+            # a period starts with its first date as written: `2022-01` for 2022-01..2022-03
+            first = period.split("..")[0] if isinstance(period, str) else period
+            return _written_date(first), text("title")
         case "testimony":
             return day, text("witness")
         case "statement":
@@ -177,7 +187,7 @@ def _subject(ledger: Ledger, kind: str, data: dict[str, Any]) -> tuple[str | Non
         case "document":
             return day, " ".join(text("title").split()[:6])
         case "claim":
-            return (text("asserted")[:10] or ref_date(data.get("source"))), text("measure")
+            return (_written_date(data.get("asserted")) or ref_date(data.get("source"))), text("measure")
     return None, kind
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from .facts import (
     CLAIM,
+    DATE,
     DOCUMENT,
     EVIDENCE_PATH,
     FILES,
@@ -28,6 +29,7 @@ from .facts import (
     REF_ID,
     REF_PATH,
     REFS,
+    SOURCE,
     Facts,
     Figure,
     Referrer,
@@ -38,7 +40,8 @@ BLOB_DIGEST = 16
 
 # The columns of a stored base: strings as one bytes object and an offsets column; integers as arrays; the kinds
 # of records and the fields of references as small tables of names, each row holding a byte that indexes them.
-_STRINGS = ("names", "r_id", "ref_keys")
+# `r_date` and `r_source` hold "" for a record without a date or a source: a date or an id is never empty.
+_STRINGS = ("names", "r_id", "ref_keys", "r_date", "r_source")
 _INTS = ("sizes", "mtimes", "docs", "offsets", "starts", "r_index", "r_line", "id_rows", "ref_rows",
          "claim_offsets", "e_starts")
 _OTHER = ("shas", "digests", "kinds", "r_kind", "fields", "ref_field", "claims", "e_path", "parse_findings",
@@ -125,7 +128,8 @@ def build(files: list[tuple[str, int, int, str, int, bytes, list[Any], list[Any]
         "blobs_sha": b"",
     }
     for column, strings in (("names", [file[0] for file in files]), ("r_id", r_id),
-                            ("ref_keys", [rid for rid, _, _ in refs])):
+                            ("ref_keys", [rid for rid, _, _ in refs]), ("r_date", [f[DATE] or "" for f in rows]),
+                            ("r_source", [f[SOURCE] or "" for f in rows])):
         packed = Strings.of(strings)
         base[f"{column}.blob"], base[f"{column}.offsets"] = packed.blob, packed.offsets
     return base
@@ -157,6 +161,8 @@ class Base:
         self.names: Strings = columns["names"]
         self.r_id: Strings = columns["r_id"]
         self.ref_keys: Strings = columns["ref_keys"]
+        self.r_date: Strings = columns["r_date"]
+        self.r_source: Strings = columns["r_source"]
         self.sizes, self.mtimes, self.docs = columns["sizes"], columns["mtimes"], columns["docs"]
         self.offsets, self.starts, self.e_starts = columns["offsets"], columns["starts"], columns["e_starts"]
         self.r_index, self.r_line, self.id_rows = columns["r_index"], columns["r_line"], columns["id_rows"]
@@ -176,7 +182,8 @@ class Base:
                 and isinstance(self.fields, list) and isinstance(self.ref_field, bytes)
                 and len(self.ref_field) == len(self.ref_rows) == len(self.ref_keys)
                 and all(code < len(self.fields) for code in set(self.ref_field))
-                and all(len(c) == rows for c in (self.r_index, self.r_line, self.id_rows))
+                and all(len(c) == rows for c in (self.r_index, self.r_line, self.id_rows, self.r_date,
+                                                  self.r_source))
                 and len(self.claim_offsets) == rows + 1 and isinstance(self.claims, bytes)
                 and self.claim_offsets[-1] == len(self.claims)
                 and self.starts[-1] == rows and isinstance(self.e_path, list) and self.e_starts[-1] == len(self.e_path)
@@ -307,9 +314,10 @@ class Index:
             raise KeyError(rid)
         if isinstance(found, tuple):
             name, f = found
-            return Target(f.kind, name, f.document, f.line)
+            return Target(f.kind, name, f.document, f.line, f.date, f.source)
         b = self.base
-        return Target(b.kind(found), b.names[b.file_of_row(found)], b.r_index[found], b.r_line[found])
+        return Target(b.kind(found), b.names[b.file_of_row(found)], b.r_index[found], b.r_line[found],
+                      b.r_date[found] or None, b.r_source[found] or None)
 
     def __contains__(self, rid: object) -> bool:
         return isinstance(rid, str) and self._first(rid) is not None

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .facts import Facts, Figure, facts_of
-from .figures import FigureValue
+from .figures import FigureValue, parse_date
 from .findings import Finding
 from .layout import CONFIG_NAME, NOT_EVIDENCE
 from .load import Ledger
@@ -137,7 +137,7 @@ def _cycles(entries: dict[str, Any]) -> list[list[str]]:
 
 
 def _value(claim: Figure) -> FigureValue:
-    return FigureValue(claim.form, claim.a, claim.b)
+    return FigureValue(claim.form, claim.a, claim.b, claim.group)
 
 
 @check(Reach(config=True, targets=True, through=("sum_of",)))
@@ -197,6 +197,39 @@ def _sum_cycle(start: str, parts: tuple[str, ...], claims: Mapping[str, Figure])
                 came_from[part] = current
                 stack.append(part)
     return []
+
+
+# the kinds whose `date` a claim's figure takes when it has no `asserted` of its own
+_SOURCE_KINDS = ("testimony", "statement", "document")
+
+
+# A retraction reads the claims it names and, through them, their sources: `through` says both (a claim's date or
+# source changed, a source's date changed: the retracting record is checked again).
+@check(Reach(targets=True, through=("retracts", "source")))
+def retractions(ctx: Context) -> Iterator[Finding]:
+    """A record cannot withdraw a claim asserted after its own date: a claim's date is its `asserted`, else its
+    source's date; "after" means certainly after, so dates of a month or a year that overlap pass."""
+    for f in ctx.facts:
+        retracted = [ref for ref in f.refs if ref.field == "retracts"]
+        if not retracted or f.date is None:
+            continue
+        own = parse_date(f.date)
+        for path, rid, _ in retracted:
+            target = ctx.first.get(rid)
+            if target is None or target.kind != "claim":
+                continue  # the references check names it
+            asserted, whose = target.date, "asserted"
+            if asserted is None and target.source is not None:
+                source = ctx.first.get(target.source)
+                if source is not None and source.kind in _SOURCE_KINDS:
+                    asserted, whose = source.date, f"the date of its source `{target.source}`"
+            if asserted is None:
+                continue
+            when = parse_date(asserted)
+            if own.before(when):
+                yield ctx.finding(f, "retraction-before-claim", f"`{dotted(path)}` withdraws `{rid}`, asserted "
+                                  f"{when} ({whose}), but this {f.kind} is dated {own}: a record cannot withdraw a "
+                                  "claim stated after it; fix a date or `retracts`", *path)
 
 
 @check(Reach(files=True))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
+from .figures import When
 from .load import Ledger
 from .models import OFFICIAL_TYPES, Claim, Document, Org, Person, Record, Statement, Testimony
 
@@ -19,7 +19,7 @@ class Source:
     id: str
     kind: str
     who: str  # a pseudonym, a public name, an organisation, or a document title
-    when: date | None
+    when: When | None
     verb: str  # "stated", "told Human Rights Watch", "reported"
     quotable: bool  # False for confidential testimonies: counted, never quoted
     reported_by: str | None = None  # a statement known only through a report: the report, as output names it
@@ -36,17 +36,22 @@ class Source:
         return f"{self.who}, {long_date(self.when)}" if self.when else self.who
 
 
-def long_date(day: Any) -> str:
-    """`25 January 2012`; a date known to the month or the year only: `May 2022`, `2022`."""
+def long_date(day: When | date | None) -> str:
+    """A date in words, as precisely as it is known: `25 January 2012`, `May 2022`, `2022`."""
     if day is None:
         return "undated"
-    precision = getattr(day, "precision", "day")
-    start = getattr(day, "start", day)
-    if precision == "year":
-        return str(start.year)
-    if precision == "month":
-        return f"{start:%B %Y}"
-    return f"{start.day} {start:%B %Y}"
+    if isinstance(day, When):
+        if day.precision == "year":
+            return f"{day.start.year}"
+        if day.precision == "month":
+            return f"{day.start:%B} {day.start.year}"
+        day = day.start
+    return f"{day.day} {day:%B} {day.year}"
+
+
+def on_date(day: When) -> str:
+    """When something was said, as a sentence puts it: `on 25 January 2012`, `in May 2022`, `in 2022`."""
+    return f"{'on' if day.precision == 'day' else 'in'} {long_date(day)}"
 
 
 def label(ledger: Ledger, ref: str | None) -> str:
@@ -62,6 +67,27 @@ def label(ledger: Ledger, ref: str | None) -> str:
     if isinstance(rec, Org):
         return rec.name
     return ref
+
+
+# Words that make an org's name a description ("the Prosecutor General's Office", "the Kazakh authorities")
+# rather than a proper name ("Human Rights Watch", "Amnesty International"): a sentence gives the first "the".
+_BODIES = frozenset({
+    "office", "ministry", "committee", "commission", "department", "service", "services", "agency", "court",
+    "council", "authorities", "police", "government", "bureau", "procuracy", "administration", "akimat",
+    "parliament", "senate", "guard", "army", "forces", "embassy", "mission", "centre", "center", "institute",
+    "union", "federation", "coalition", "network", "foundation", "prosecutor's",
+})
+
+
+def in_sentence(name: str) -> str:
+    """An org's name as a sentence writes it mid-sentence: `the Prosecutor General's Office`, `Human Rights
+    Watch`. A name that starts with "the" is kept as it is written."""
+    words = name.split()
+    if not words or words[0].lower() == "the":
+        return name
+    if " of " in f" {name} " or any(w.strip(",.()").lower() in _BODIES for w in words):
+        return f"the {name}"
+    return name
 
 
 def witness_label(ledger: Ledger, ref: str, consent: str) -> str:
@@ -91,11 +117,11 @@ def describe_source(ledger: Ledger, ref: str) -> Source:
         through = describe_source(ledger, report.record.id).who if report is not None and isinstance(
             report.record, Document) else None
         who = official_label(ledger, rec.issuer)
-        return Source(ref, "statement", who, rec.date, "stated", True, through, rec.url, who)
+        return Source(ref, "statement", who, rec.date, "stated", True, through, rec.url, _said(ledger, rec.issuer))
     if isinstance(rec, Document):
         who = f"{label(ledger, rec.author)}, “{rec.title}”" if rec.author else f"“{rec.title}”"
         return Source(ref, "document", who, rec.date, "reported", True, None, rec.url,
-                      label(ledger, rec.author) if rec.author else f"“{rec.title}”")
+                      _said(ledger, rec.author) if rec.author else f"“{rec.title}”")
     return Source(ref, "unknown", ref, None, "stated", False)
 
 
@@ -108,6 +134,14 @@ def official_label(ledger: Ledger, ref: str | None) -> str:
     return label(ledger, ref)
 
 
+def _said(ledger: Ledger, ref: str) -> str:
+    """A person or org as a sentence names them: an official with their title, an org with its article."""
+    entry = ledger.by_id.get(ref)
+    if entry is not None and isinstance(entry.record, Org):
+        return in_sentence(entry.record.name)
+    return official_label(ledger, ref)
+
+
 @dataclass(frozen=True)
 class Voice:
     """Who stands behind a figure (record-format.md, "Voices"): an org, a person, a witness or a document."""
@@ -115,6 +149,12 @@ class Voice:
     id: str  # `org:pgo`, `person:ivan-petrov`, `witness:ulan-u`, `document:d-1`: one voice, one id
     name: str  # as output may name it
     official: bool
+    said: str = ""  # as a sentence names it: `the Prosecutor General's Office`; "" when the same as `name`
+
+    @property
+    def prose(self) -> str:
+        """The voice as a sentence names it."""
+        return self.said or self.name
 
 
 def voice_of(ledger: Ledger, claim: Claim) -> Voice:
@@ -147,7 +187,9 @@ def _voice_of_party(ledger: Ledger, ref: str) -> Voice:
             getattr(ledger.by_id.get(rec.affiliation), "record", None), Org):
         return _voice_of_party(ledger, rec.affiliation)
     kind = "org" if isinstance(rec, Org) else "person"
-    return Voice(f"{kind}:{ref}", label(ledger, ref), _official(ledger, ref))
+    name = label(ledger, ref)
+    said = _said(ledger, ref)
+    return Voice(f"{kind}:{ref}", name, _official(ledger, ref), said if said != name else "")
 
 
 def _official(ledger: Ledger, ref: str) -> bool:
@@ -169,8 +211,9 @@ class Withdrawal:
 
     by: str  # the id of the statement or document that withdrew it
     who: str  # its voice, as output may name it
-    when: Any  # its date
+    when: When | None  # its date
     source: Source | None = None  # the record that withdrew it, as output cites it
+    said: str = ""  # its voice as a sentence names it (`the Ministry of Internal Affairs`)
 
 
 def withdrawals(ledger: Ledger) -> dict[str, Withdrawal]:
@@ -182,8 +225,10 @@ def withdrawals(ledger: Ledger) -> dict[str, Withdrawal]:
         if not retracted or not isinstance(rec, (Statement, Document)):
             continue
         speaker = (getattr(rec, "on_behalf_of", None) or rec.issuer) if isinstance(rec, Statement) else rec.author
-        who = _voice_of_party(ledger, speaker).name if speaker else f"“{rec.title}”"  # type: ignore[union-attr]
-        found = Withdrawal(rec.id, who, rec.date, describe_source(ledger, rec.id))
+        voice = _voice_of_party(ledger, speaker) if speaker else None
+        who = voice.name if voice is not None else f"“{rec.title}”"  # type: ignore[union-attr]
+        found = Withdrawal(rec.id, who, rec.date, describe_source(ledger, rec.id),
+                           voice.prose if voice is not None else who)
         for claim_id in retracted:
             known = out.get(claim_id)
             if known is None or _day(found.when) < _day(known.when):
@@ -191,13 +236,11 @@ def withdrawals(ledger: Ledger) -> dict[str, Withdrawal]:
     return out
 
 
-def _day(when: Any) -> date:
+def _day(when: When | None) -> date:
     """The first day a date may be (a date given as a month or a year stands for any of its days)."""
-    if when is None:
-        return date.min
-    return when if isinstance(when, date) else when.start
+    return when.start if when is not None else date.min
 
 
-def claim_date(ledger: Ledger, claim: Claim) -> date | None:
+def claim_date(ledger: Ledger, claim: Claim) -> When | None:
     """When the figure was stated: `asserted`, else the source's date."""
     return claim.asserted or describe_source(ledger, claim.source).when

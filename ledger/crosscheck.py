@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .citation import Source, Voice, Withdrawal, claim_date, describe_source, voice_of, withdrawals
-from .figures import FigureValue, Interval, Period
+from .figures import FigureValue, Interval, Period, When
 from .kinds import FINDING_KINDS
 from .load import Ledger
 from .models import Claim, LedgerConfig
@@ -47,7 +47,7 @@ class ClaimView:
     value: FigureValue
     interval: Interval
     source: Source
-    when: Any  # when it was asserted (a date, or a month or a year): None when neither it nor its source says
+    when: When | None
     quote: str | None  # None when absent or when the source may not be quoted
     quoted: bool  # the record has a `quote`: for a total, the source states it itself
     sum_text: str | None  # "70 + 60" for a total with `sum_of`
@@ -72,10 +72,9 @@ class ClaimView:
         return self.withdrawn is not None and _day(self.withdrawn.when) <= day
 
 
-def _day(when: Any) -> date:
-    if when is None:
-        return date.min
-    return when if isinstance(when, date) else when.start
+def _day(when: When | None) -> date:
+    """The first day a date may be (an undated claim: before every other)."""
+    return when.start if when is not None else date.min
 
 
 Number = int | Fraction  # exact: counts can be far beyond what a float holds
@@ -461,10 +460,8 @@ class _Timeline:
         return relations, revised
 
 
-def _day_end(when: Any) -> date:
-    if when is None:
-        return date.min
-    return when if isinstance(when, date) else when.end
+def _day_end(when: When | None) -> date:
+    return when.end if when is not None else date.min
 
 
 def _asserted(c: ClaimView) -> tuple[date, date, str]:

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from .citation import Source, long_date
+from .citation import Source, long_date, on_date
 from .crosscheck import (
     KINDS,
     Bound,
@@ -24,7 +23,7 @@ from .crosscheck import (
     Selection,
 )
 from .display import json_text, markdown, one_line, prose
-from .figures import FigureValue, Interval, Period
+from .figures import FigureValue, Interval, Period, When
 from .output import Output, renderer
 
 if TYPE_CHECKING:
@@ -77,7 +76,7 @@ def period_words(period: Period) -> str:
     s, e = period.start, period.end
     if s == e:
         return long_date(s)
-    if s.day == 1 and _last_day(e) and s.year == e.year:
+    if period.whole_months() and s.year == e.year:
         if (s.month, e.month) == (1, 12):
             return str(s.year)
         if s.month == e.month:
@@ -88,10 +87,6 @@ def period_words(period: Period) -> str:
     if s.year == e.year:
         return f"{s.day} {s:%B}–{e.day} {e:%B %Y}"
     return f"{long_date(s)}–{long_date(e)}"
-
-
-def _last_day(day: date) -> bool:
-    return (day.replace(day=28) + (date(2000, 1, 5) - date(2000, 1, 1))).month != day.month
 
 
 def value_words(value: FigureValue) -> str:
@@ -186,12 +181,7 @@ def _cap(text: str) -> str:
 
 
 def _when(claim: ClaimView) -> str:
-    return f" on {long_date(claim.when)}" if claim.when is not None and _precision(claim.when) == "day" else \
-        f" in {long_date(claim.when)}" if claim.when is not None else ""
-
-
-def _precision(when: Any) -> str:
-    return str(getattr(when, "precision", "day"))
+    return f" {on_date(claim.when)}" if claim.when is not None else ""
 
 
 def _status(claim: ClaimView) -> str:
@@ -245,10 +235,10 @@ def _dates(claims: list[ClaimView]) -> list[str]:
         if when is None:
             out.append("")
             continue
-        day = getattr(when, "start", when)
+        day = when.start
         shown_year = "" if day.year == year else f" {day.year}"
         year = day.year
-        precision = _precision(when)
+        precision = when.precision
         if precision == "year":
             out.append(f" in {day.year}")
         elif precision == "month":
@@ -301,7 +291,7 @@ class Paragraph:
         """`the 130 of Kazakh authorities [3]`: its period only when asked for and not said yet."""
         self.said.add(claim.id)
         figure = self.figure(claim, period and claim.id not in self.periods, detail=False)
-        return f"the {figure} of {self.vocab.text(claim.voice.name)} {self.cites.cite(claim)}"
+        return f"the {figure} of {self.vocab.text(claim.voice.prose)} {self.cites.cite(claim)}"
 
     def series(self, claims: list[ClaimView]) -> None:
         """One voice's figures in one sentence: `For 2–11 January 2022, the Prosecutor General's Office gave 225 on
@@ -313,7 +303,7 @@ class Paragraph:
             items[0] += f" (“{self.vocab.text(claims[0].quote)}”)"
         self.said.update(c.id for c in claims)
         listed = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-        who = self.vocab.text(claims[0].voice.name)
+        who = self.vocab.text(claims[0].voice.prose)
         if one_period:
             self.sentences.append(f"For {period_words(claims[0].period)}, {who} gave {listed} "
                                   f"{self.cites.cite(*claims)}.")
@@ -323,9 +313,9 @@ class Paragraph:
             w = claim.withdrawn
             if w is not None:
                 by = f" {self.cites.cite_sources(w.source)}" if w.source is not None else ""
-                when = f" on {long_date(w.when)}" if w.when is not None else ""
+                when = f" {on_date(w.when)}" if w.when is not None else ""
                 self.sentences.append(f"The figure of {value_words(claim.value)}{_when(claim)} was withdrawn by "
-                                      f"{self.vocab.text(w.who)}{when}{by}.")
+                                      f"{self.vocab.text(w.said or w.who)}{when}{by}.")
 
     def finding(self, finding: FigureFinding) -> None:
         """What a letter says of one finding: the revision, then each disagreement, the sum, the spread."""
@@ -333,7 +323,7 @@ class Paragraph:
         if finding.revised is not None and finding.revised.id not in self.said:
             r = finding.revised
             change = "up" if a.interval.lo > r.interval.lo else "down"
-            self.sentences.append(f"{_cap(self.vocab.text(a.voice.name))} revised its figure {change} from "
+            self.sentences.append(f"{_cap(self.vocab.text(a.voice.prose))} revised its figure {change} from "
                                   f"{value_words(r.value)}{_when(r)} {self.cites.cite(r)} to "
                                   f"{value_words(a.value)}{_when(a)} {self.cites.cite(a)}.")
             self.said.update((r.id, a.id))
@@ -436,10 +426,8 @@ def render_markdown(report: FigureReport, findings: list[FigureFinding], breakdo
 
 # JSON ----------------------------------------------------------------------------------------------------
 
-def _date(when: Any) -> str | None:
-    if when is None:
-        return None
-    return when.isoformat() if isinstance(when, date) else str(when)
+def _date(when: When | None) -> str | None:
+    return str(when) if when is not None else None
 
 
 def _bound_json(bound: Bound | None) -> dict[str, Any] | None:

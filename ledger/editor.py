@@ -15,7 +15,7 @@ from .add import AddError, check_draft, is_list, read_draft, required_missing, s
 from .emit import field_order
 from .load import Ledger, load_ledger
 from .models import MODELS
-from .prompts import HELP
+from .prompts import help_for
 from .protection import draft_problems, hidden_fields
 
 ERROR_MARK = "# ERROR: "
@@ -27,8 +27,9 @@ def _choices(ledger: Ledger, model: type[Any], name: str, path: tuple[str, ...])
     return Asker(ledger, None).choices(model, name, path)  # type: ignore[arg-type]
 
 
-def _scalar(value: Any) -> str:
-    """A value as the template writes it: plain when that reads back as the same value, else quoted."""
+def _scalar(value: Any, flow: bool = False) -> str:
+    """A value as the template writes it: plain when that reads back as the same value, else quoted. Inside
+    `[…]` or `{…}` (`flow`), a comma or a bracket would end the value: such text is quoted (`{min: "4,500"}`)."""
     import json
 
     from .yamlio import resolve_plain
@@ -37,6 +38,7 @@ def _scalar(value: Any) -> str:
         return ""
     if isinstance(value, str):
         plain = re.fullmatch(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n:#]*", value) and value == value.strip()
+        plain = plain and not (flow and re.search(r"[,\[\]{}]", value))
         return value if plain and resolve_plain(value) == value else json.dumps(value, ensure_ascii=False)
     return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(value)
 
@@ -63,7 +65,7 @@ def _field_lines(ledger: Ledger, model: type[Any], name: str, path: tuple[str, .
                  indent: str) -> list[str]:
     info = model.model_fields[name]
     required = info.is_required() and name != "id"
-    help_text = HELP.get(".".join(path)) or HELP.get(name, "")
+    help_text = help_for(model, path)
     options = _choices(ledger, model, name, path)
     mark = " (required)" if required else ""
     if model.__name__ == "Person" and name in ("name", "pseudonym"):
@@ -85,12 +87,12 @@ def _field_lines(ledger: Ledger, model: type[Any], name: str, path: tuple[str, .
             example = ", ".join(f"{k}: …" for k in sub.model_fields)
             out = [comment + f". Items: {{{example}}}", f"{indent}{name}:"]
             for item in items:
-                pairs = ", ".join(f"{k}: {_scalar(v)}" for k, v in item.items())
+                pairs = ", ".join(f"{k}: {_scalar(v, flow=True)}" for k, v in item.items())
                 out.append(f"{indent}  - {{{pairs}}}")
             return out if items else [comment + f". Items: {{{example}}}", f"{indent}{name}: []"]
-        return [comment, f"{indent}{name}: [{', '.join(_scalar(v) for v in items)}]"]
+        return [comment, f"{indent}{name}: [{', '.join(_scalar(v, flow=True) for v in items)}]"]
     if name == "value" and isinstance(value, (dict,)):
-        return [comment, f"{indent}{name}: {{{', '.join(f'{k}: {v}' for k, v in value.items())}}}"]
+        return [comment, f"{indent}{name}: {{{', '.join(f'{k}: {_scalar(v, flow=True)}' for k, v in value.items())}}}"]
     return [comment, f"{indent}{name}: {_scalar(value)}".rstrip()]
 
 

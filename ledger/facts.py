@@ -34,13 +34,15 @@ class VocabUse(NamedTuple):
 
 
 class Figure(NamedTuple):
-    """A claim's figure as written (`form`, `a`, `b`: see figures.FigureValue), its parts and whether it is quoted."""
+    """A claim's figure as written (`form`, `a`, `b`, `group`: see figures.FigureValue), its parts and whether it
+    is quoted."""
 
     form: str
     a: int | None
     b: int | None
     sum_of: tuple[str, ...]
     quoted: bool
+    group: str
 
 
 class Evidence(NamedTuple):
@@ -64,13 +66,16 @@ class Facts(NamedTuple):
     vocab: tuple[VocabUse, ...]
     claim: Figure | None
     files: tuple[Evidence, ...]
+    # when it was said, as written (`2012-01-25`, `2022-06`): a source's `date`, a claim's `asserted`; else None
+    date: str | None
+    source: str | None  # a claim's source
 
 
 # The positions of the plain form's fields, by name, for the cache's columns, which read them on every record of a
 # large ledger: taken from the named tuples, never written out by hand.
 _AT = {name: i for i, name in enumerate(Facts._fields)}
-KIND, ID, DOCUMENT, LINE, REFS, CLAIM, FILES = (_AT[n] for n in ("kind", "id", "document", "line", "refs", "claim",
-                                                                 "files"))
+KIND, ID, DOCUMENT, LINE, REFS, CLAIM, FILES, DATE, SOURCE = (
+    _AT[n] for n in ("kind", "id", "document", "line", "refs", "claim", "files", "date", "source"))
 SUM_OF = Figure._fields.index("sum_of")
 REF_PATH, REF_ID = Ref._fields.index("path"), Ref._fields.index("id")
 EVIDENCE_PATH = Evidence._fields.index("path")
@@ -96,26 +101,31 @@ def facts_of(record: Any, file: str, document: int, line: int, column: int) -> F
             value = getattr(value, part)
         vocab += [VocabUse((*path, *sub), vocabulary, ref) for sub, ref in _ids(value)]
     claim = None
+    source = None
     if record.kind == "claim":
         v = record.value
-        claim = Figure(v.form, v.a, v.b, tuple(record.sum_of), record.quote is not None)
+        claim = Figure(v.form, v.a, v.b, tuple(record.sum_of), record.quote is not None, v.group)
+        source = record.source
     files = tuple(Evidence(i, f.path, f.sha256.lower()) for i, f in enumerate(record.files)) \
         if record.kind == "document" else ()
-    return Facts(record.kind, record.id, file, document, line, column, refs, tuple(vocab), claim, files)
+    when = getattr(record, "asserted" if record.kind == "claim" else "date", None)
+    return Facts(record.kind, record.id, file, document, line, column, refs, tuple(vocab), claim, files,
+                 str(when) if when is not None else None, source)
 
 
 def plain(facts: Facts) -> tuple[Any, ...]:
     """The facts as plain nested tuples, which marshal stores."""
     return (*facts[:REFS], tuple(map(tuple, facts.refs)), tuple(map(tuple, facts.vocab)),
-            tuple(facts.claim) if facts.claim is not None else None, tuple(map(tuple, facts.files)))
+            tuple(facts.claim) if facts.claim is not None else None, tuple(map(tuple, facts.files)), facts.date,
+            facts.source)
 
 
 def from_plain(raw: Any) -> Facts:
     """Facts from the plain nested tuples the cache stores."""
-    kind, rid, file, document, line, column, refs, vocab, claim, files = raw
+    kind, rid, file, document, line, column, refs, vocab, claim, files, when, source = raw
     return Facts(kind, rid, file, document, line, column, tuple(Ref._make(r) for r in refs),
                  tuple(VocabUse._make(v) for v in vocab), Figure._make(claim) if claim is not None else None,
-                 tuple(Evidence._make(e) for e in files))
+                 tuple(Evidence._make(e) for e in files), when, source)
 
 
 class Target(NamedTuple):
@@ -125,6 +135,8 @@ class Target(NamedTuple):
     file: str
     document: int
     line: int
+    date: str | None  # as written: a source's `date`, a claim's `asserted` (see Facts)
+    source: str | None  # a claim's source
 
 
 class Referrer(NamedTuple):
@@ -147,7 +159,7 @@ class FactsIndex:
         self._claims: dict[str, Figure] = {}
         for f in facts:
             if f.id not in self.first:
-                self.first[f.id] = Target(f.kind, f.file, f.document, f.line)
+                self.first[f.id] = Target(f.kind, f.file, f.document, f.line, f.date, f.source)
                 if f.claim is not None:
                     self._claims[f.id] = f.claim
         self._referrers: dict[str, list[Referrer]] | None = None

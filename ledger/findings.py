@@ -40,6 +40,7 @@ CODES: dict[str, str] = {
     "vocab-cycle": "vocabulary `within` nesting that loops",
     "sum-mismatch": "an analyst's total (no `quote`) that differs from the sum of its parts",
     "sum-cycle": "a `sum_of` chain that includes the claim itself",
+    "retraction-before-claim": "a record withdraws (`retracts`) a claim asserted after the record's own date",
     "missing-file": "a document's file is not on disk",
     "hash-mismatch": "a document's file does not have the recorded sha256",
     "bad-path": "a document's file path is absolute or leaves the ledger",

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import typing
-from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -19,11 +17,13 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .figures import (
+    DATE_FORMS,
     PERIOD_FORMS,
     VALUE_FORMS,
     FigureError,
     FigureValue,
     Period,
+    When,
     parse_date,
     parse_period,
     parse_value,
@@ -47,40 +47,38 @@ def _custom(kind: str):  # type: ignore[no-untyped-def]
     return wrap
 
 
-def _year_or_date(value: Any) -> int | date:
-    if isinstance(value, int) and not isinstance(value, bool):
-        if not 1000 <= value <= 2999:
-            raise FigureError("must be a year from 1000 to 2999 (1973) or a date (1973-05-02)")
-        return value
-    return parse_date(value)
-
-
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, description=SLUG_HELP)]
-IsoDate = Annotated[date, BeforeValidator(_custom("iso_date")(parse_date)), Field(description="ISO date: 2011-12-16")]
-YearOrDate = Annotated[
-    int | date,
-    PlainValidator(_custom("year_or_date")(_year_or_date)),
-    PlainSerializer(lambda v: v if isinstance(v, int) else v.isoformat()),
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "integer", "minimum": 1000, "maximum": 2999}, {"type": "string", "format": "date"}],
-            "description": "a year (1973) or an ISO date (1973-05-02)",
-        }
-    ),
+# a year written as a number (`born: 1973`): YAML reads a plain 2022 as one
+_YEAR = {"type": "integer", "minimum": 1000, "maximum": 2999}
+_MONTH_TEXT = r"\d{4}-(0[1-9]|1[0-2])"
+_DATE_SCHEMAS: list[dict[str, Any]] = [
+    {"type": "string", "format": "date"},
+    {"type": "string", "pattern": rf"^{_MONTH_TEXT}$"},
+    {"type": "string", "pattern": r"^\d{4}$"},
+    _YEAR,
 ]
+DateField = Annotated[
+    When,
+    PlainValidator(_custom("when")(parse_date)),
+    PlainSerializer(lambda w: w.to_yaml()),
+    WithJsonSchema({"anyOf": _DATE_SCHEMAS, "description": f"a date: {DATE_FORMS}"}),
+]
+_END = r"\d{4}(-\d{2}(-\d{2})?)?"
 PeriodField = Annotated[
     Period,
     PlainValidator(_custom("period")(parse_period)),
-    PlainSerializer(str),
+    PlainSerializer(lambda p: p.to_yaml()),
     WithJsonSchema(
         {
-            "type": "string",
-            "pattern": r"^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$",
+            "anyOf": [{"type": "string", "pattern": rf"^{_END}(\.\.{_END})?$"}, _YEAR],
             "description": f"a period: {PERIOD_FORMS}",
         }
     ),
 ]
 _COUNT = {"type": "integer", "minimum": 0}
+# a count as text: plain digits, or grouped in threes by a comma, a space or a no-break space
+_NUMBER = r"(\d+|[1-9]\d{0,2}(,\d{3})+|[1-9]\d{0,2}( \d{3})+|[1-9]\d{0,2}(\u00a0\d{3})+)"
+_COUNT_TEXT = {"type": "string", "pattern": rf"^\s*{_NUMBER}\s*$"}
 ValueField = Annotated[
     FigureValue,
     PlainValidator(_custom("figure_value")(parse_value)),
@@ -90,10 +88,11 @@ ValueField = Annotated[
             "description": f"the figure as coded by the analyst: {VALUE_FORMS}",
             "anyOf": [
                 _COUNT,
-                {"type": "string", "pattern": r"^\s*(\d+|[<>]=?\s*\d+|\d+\s*\+|\d+\s*-\s*\d+|~\s*\d+)\s*$"},
+                {"type": "string", "pattern": rf"^\s*({_NUMBER}|[<>]=?\s*{_NUMBER}|{_NUMBER}\s*\+"
+                                              rf"|{_NUMBER}\s*-\s*{_NUMBER}|~\s*{_NUMBER})\s*$"},
                 {
                     "type": "object",
-                    "properties": {"min": _COUNT, "max": _COUNT},
+                    "properties": {"min": {"anyOf": [_COUNT, _COUNT_TEXT]}, "max": {"anyOf": [_COUNT, _COUNT_TEXT]}},
                     "additionalProperties": False,
                     "minProperties": 1,
                 },
@@ -189,9 +188,10 @@ class Person(Record):
     protected: bool = False
     aliases: list[str] = []
     roles: list[Role] = []
-    born: YearOrDate | None = None
-    died: YearOrDate | None = None
+    born: DateField | None = None
+    died: DateField | None = None
     affiliation: Slug | None = None
+    title: str | None = Field(None, description="the office as a letter names it: Deputy Prosecutor General")
     summary: str | None = None
     identity: SealedIdentity | None = None
 
@@ -260,7 +260,7 @@ class Testimony(Record):
 
     kind: Literal["testimony"]
     witness: Slug
-    date: IsoDate
+    date: DateField
     mode: Mode
     consent: Consent
     relation: Relation | None = None
@@ -285,14 +285,17 @@ class Statement(Record):
 
     kind: Literal["statement"]
     issuer: Slug
-    date: IsoDate
+    on_behalf_of: Slug | None = Field(None, description="the org the issuer spoke for")
+    date: DateField
     medium: Medium | None = None
     url: Url | None = None
     reported_by: Slug | None = None
     summary: str
     quotes: list[Quote] = []
+    retracts: list[Slug] = Field([], description="the claims this statement withdraws")
 
-    references: ClassVar[dict[str, tuple[str, ...]]] = {"issuer": ("org", "person"), "reported_by": ("document",)}
+    references: ClassVar[dict[str, tuple[str, ...]]] = {"issuer": ("org", "person"), "on_behalf_of": ("org",),
+                                                        "reported_by": ("document",), "retracts": ("claim",)}
 
 
 class Document(Record):
@@ -302,13 +305,14 @@ class Document(Record):
     type: DocType
     title: str
     author: Slug | None = None
-    date: IsoDate | None = None
+    date: DateField | None = None
     url: Url | None = None
     summary: str | None = None
     quotes: list[Quote] = []
     files: list[EvidenceFile] = []
+    retracts: list[Slug] = Field([], description="the claims this document withdraws")
 
-    references: ClassVar[dict[str, tuple[str, ...]]] = {"author": ("org", "person")}
+    references: ClassVar[dict[str, tuple[str, ...]]] = {"author": ("org", "person"), "retracts": ("claim",)}
 
 
 class Claim(Record):
@@ -321,7 +325,10 @@ class Claim(Record):
     scope: Scope
     quote: str | None = None
     sum_of: list[Slug] = []
-    asserted: IsoDate | None = None
+    asserted: DateField | None = None
+    status: Literal["unverified", "disputed"] | None = Field(
+        None, description="unverified: not confirmed at its original source (known second-hand); disputed: "
+        "its attribution is denied or contested; none: as recorded")
 
     references: ClassVar[dict[str, tuple[str, ...]]] = {
         "source": ("testimony", "statement", "document"),

@@ -27,13 +27,14 @@ HELP: dict[str, str] = {
     "pseudonym": "how the person is cited, e.g. `Gaukhar G.`; never the real name",
     "aliases": "other spellings and transliterations, comma-separated",
     "roles": "comma-separated",
-    "born": "a year (1973) or a date (1973-05-02)",
-    "died": "a year or a date",
+    "born": "a year (1973), a month (1973-05) or a date (1973-05-02)",
+    "died": "a year, a month or a date",
     "affiliation": "the org the person belongs to",
     "title": "a short title",
-    "period": "a date (2011-12-16) or a closed range (2011-12-16..2011-12-19)",
+    "person.title": "the office as a letter names it: Deputy Prosecutor General",
+    "period": "a date (2011-12-16), a month (2011-12), a year (2011) or a closed range (2011-12-16..2011-12-19)",
     "witness": "the person who gave the account",
-    "date": "ISO date: 2011-12-28",
+    "date": "ISO date: 2011-12-28; or a month (2011-12) or a year (2011) when the day is not known",
     "mode": "how the account was given",
     "consent": "public: quoted with name; anonymous: under pseudonym only; confidential: never quoted",
     "relation": "the witness's relation to what they describe",
@@ -44,6 +45,8 @@ HELP: dict[str, str] = {
     "allegations": "comma-separated, from ledger.yaml",
     "summary": "in your own words",
     "issuer": "the org or person who made the statement",
+    "on_behalf_of": "the org the issuer spoke for, when the issuer is a person",
+    "retracts": "claims this record withdraws (a figure it calls an error), comma-separated",
     "medium": "how the statement was made",
     "url": "an http(s) address",
     "reported_by": "the document through which the statement is known",
@@ -51,13 +54,15 @@ HELP: dict[str, str] = {
     "author": "the org or person who wrote it",
     "source": "the testimony, statement or document that states the figure",
     "measure": "what is counted, from ledger.yaml",
-    "value": '64, ">700", ">=64", "<10", "30-40", "~60"',
+    "value": '64, ">700", ">=64", "<10", "30-40", "~60"; digits may be grouped as printed: 4,578',
     "scope.place": "where the count applies",
-    "scope.period": "the days the count covers",
+    "scope.period": "the days the count covers: 2011-12-16, 2011-12-16..2011-12-19, a month (2022-06), a year",
     "scope.population": "among whom; Enter for everyone",
     "quote": "the source's own words that state the figure",
     "sum_of": "claims this figure adds up, comma-separated",
-    "asserted": "when the figure was stated, if not the source's date",
+    "asserted": "when the figure was stated, if not the source's date (a date, a month or a year)",
+    "status": "unverified: not confirmed at its original source; disputed: its attribution is denied or "
+              "contested; Enter: as recorded",
     "quotes.text": "the words as they will be quoted",
     "quotes.original": "the same words in the original language",
     "quotes.lang": "BCP 47 code of the original",
@@ -66,6 +71,19 @@ HELP: dict[str, str] = {
     "tags": "free grouping, comma-separated slugs",
     "notes": "your own notes; never quoted as evidence",
 }
+
+
+def help_for(model: type[Any], path: tuple[str, ...]) -> str:
+    """The help of a field: the kind's own (`person.title`) before the field's (`title`), for a dotted path
+    (`scope.period`) before its last part."""
+    kind_field = model.model_fields.get("kind")
+    kinds = typing.get_args(kind_field.annotation) if kind_field is not None else ()
+    dotted = ".".join(path)
+    keys = [f"{kinds[0]}.{dotted}"] if kinds else []
+    for key in [*keys, dotted, path[-1]]:
+        if key in HELP:
+            return HELP[key]
+    return ""
 
 
 class Asker:
@@ -102,7 +120,7 @@ class Asker:
         dotted = ".".join(path)
         options = self.choices(model, name, path)
         many = is_list(model, name)
-        help_text = HELP.get(dotted) or HELP.get(name, "")
+        help_text = help_for(model, path)
         self.say(f"{dotted}{' (required)' if required else ''}: {help_text}", "bold")
         if options:
             shown = options[:MAX_LISTED]

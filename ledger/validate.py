@@ -78,7 +78,7 @@ def _message(err: Any, field: str) -> str:
         choices = [s.strip("' ") for s in str(ctx.get("expected", "")).replace(" or ", ",").split(",")]
         hint = suggest(given, choices) if isinstance(given, str) and is_word(given) else ""
         return f"`{field}`: not an allowed value; expected {ctx.get('expected')}{hint}"
-    if typ in ("figure_value", "period", "iso_date", "year_or_date"):
+    if typ in ("figure_value", "period", "when"):
         return f"`{field}`: {msg}"
     if typ.endswith("_type"):
         got = type(err.get("input")).__name__

@@ -48,6 +48,12 @@ RECORDS = {
     "d-1": "kind: document\nid: d-1\ntype: photo\ntitle: T\nfiles:\n  - path: evidence/link.txt\n    sha256: "
            + hashlib.sha256(A).hexdigest() + "\n  - path: evidence/dir/x.txt\n    sha256: "
            + hashlib.sha256(A).hexdigest() + "\n",
+    # retractions: of a claim dated by its source (s-1, t-1), of one dated by a month, and of a person
+    "s-2": "kind: statement\nid: s-2\nissuer: org-a\non_behalf_of: org-b\ndate: 2012-01-20\nsummary: S.\n"
+           "retracts: [c-1, c-5]\n",
+    "c-5": "kind: claim\nid: c-5\nsource: t-1\nmeasure: killed\nvalue: 4,578\n"
+           "scope: {place: zhanaozen, period: 2011-12}\nstatus: disputed\n",
+    "d-2": "kind: document\nid: d-2\ntype: other\ntitle: U\ndate: 2012\nretracts: [c-3, p-2]\n",
 }
 # other versions of some records: another kind under the same id, a broken reference, a loop of totals
 VARIANTS = {
@@ -56,8 +62,13 @@ VARIANTS = {
     "c-1": "kind: claim\nid: c-1\nsource: s-1\nmeasure: detained\nvalue: 10\n"
            "scope: {place: zhanaozen, period: 2011-12-16}\nsum_of: [c-4]\n",
     "p-1": "kind: person\nid: p-1\nname: P\naffiliation: org-b\n",
-    "s-1": "kind: statement\nid: s-1\nissuer: p-1\ndate: 2012-01-25\nsummary: S.\n",
-    "t-1": "kind: testimony\nid: t-1\nwitness: p-1\ndate: 2011-12-28\nmode: video\nconsent: public\nsummary: S.\n",
+    # the dates retractions read: a source's date (to a month, about the time of s-2), a claim's own, a retraction's
+    "s-1": "kind: statement\nid: s-1\nissuer: p-1\ndate: 2012-01\nsummary: S.\n",
+    "t-1": "kind: testimony\nid: t-1\nwitness: p-1\ndate: 2012-02-01\nmode: video\nconsent: public\nsummary: S.\n",
+    "c-5": "kind: claim\nid: c-5\nsource: t-1\nmeasure: killed\nvalue: 4,578\n"
+           "scope: {place: zhanaozen, period: 2011-12}\nasserted: 2012-03\n",
+    "d-2": "kind: document\nid: d-2\ntype: other\ntitle: U\ndate: 2011-06\nretracts: [c-3, p-2]\n",
+    "s-2": "kind: statement\nid: s-2\nissuer: org-a\ndate: 2011\nsummary: S.\nretracts: [c-1, c-5, ev-1]\n",
 }
 FILES = ["a.yaml", "b.yaml", "sub/c.yaml", "sub/d.yaml", "e.yaml"]
 IDS = sorted(RECORDS)
@@ -199,6 +210,38 @@ def test_any_stream_of_edits_cached_equals_uncached(tmp_path_factory: pytest.Tem
             assert not [f for f in full if f[3] == "internal-error"], full
     finally:
         checker.REBUILD_MIN_FILES, checker.REBUILD_SHARE, cache_store.RACY_NS = saved
+        shutil.rmtree(base, ignore_errors=True)
+
+
+# each record a retraction reads, edited to its variant and back: (id, retraction findings with the variant)
+RETRACTION_EDITS = [("c-5", 2), ("t-1", 2), ("s-1", 0), ("d-2", 2), ("s-2", 1)]
+
+
+@pytest.mark.parametrize("shape", ["delta", "new-base-each-run"])
+def test_retractions_follow_every_date_they_read(tmp_path_factory: pytest.TempPathFactory, shape: str) -> None:
+    """A retraction, then the claim's own date edited, its source's date, the retraction's own: the cached check
+    sees each edit, in each shape of the cache."""
+    base = tmp_path_factory.mktemp("retractions")
+    ledger = Ledger(base / "ledger", base / "outside")
+    saved = checker.REBUILD_MIN_FILES
+    checker.REBUILD_MIN_FILES = 10**9 if shape == "delta" else 0
+
+    def retractions() -> int:
+        cached, full = findings(ledger.root, True), findings(ledger.root, False)
+        assert cached == full
+        return sum(f[3] == "retraction-before-claim" for f in full)
+
+    try:
+        assert retractions() == 1  # s-2 withdraws c-1, which s-1 stated five days later
+        for rid, expected in RETRACTION_EDITS:
+            path = ledger.path(FILES[IDS.index(rid) % len(FILES)])
+            text = path.read_text()
+            path.write_text(text.replace(RECORDS[rid], VARIANTS[rid]))
+            assert retractions() == expected, rid
+            path.write_text(text)
+            assert retractions() == 1, rid
+    finally:
+        checker.REBUILD_MIN_FILES = saved
         shutil.rmtree(base, ignore_errors=True)
 
 

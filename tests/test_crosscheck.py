@@ -16,7 +16,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ledger.citation import Source, Voice
+from ledger.citation import Source, Voice, in_sentence
 from ledger.cli import app
 from ledger.crosscheck import (
     Bound,
@@ -28,7 +28,7 @@ from ledger.crosscheck import (
     difference,
     select,
 )
-from ledger.figures import FigureValue, Period
+from ledger.figures import FigureValue, Period, When
 from ledger.load import Entry, Ledger, load_ledger
 from ledger.models import Claim, LedgerConfig
 from ledger.yamlio import Document
@@ -509,10 +509,10 @@ def test_pieces_of_one_sum_are_those_listed_pair_by_pair(parts: list[list[int]])
 # 15 digits, but the arithmetic and its words must hold for any size).
 
 def _view(cid: str, value: FigureValue, source: str) -> ClaimView:
-    day = date(2011, 12, 16)
+    day, said = date(2011, 12, 16), When.of_day(date(2012, 1, 25))
     return ClaimView(id=cid, measure="killed", place="zhanaozen", population="all", period=Period(day, day),
-                     value=value, interval=value.interval(), when=date(2012, 1, 25), quote=None, quoted=False,
-                     source=Source(source, "statement", f"Office {source}", date(2012, 1, 25), "stated", True),
+                     value=value, interval=value.interval(), when=said, quote=None, quoted=False,
+                     source=Source(source, "statement", f"Office {source}", said, "stated", True),
                      sum_text=None, file=f"records/{cid}.yaml", line=1, voice=Voice(f"org:{source}", source, True))
 
 
@@ -640,3 +640,17 @@ def test_what_lies_within_an_entry_is_what_has_it_among_its_ancestors(parents: l
         assert (name in inside) == (f"v{broad}" in _ancestors_as_before(vocab, name))
         assert ancestors(vocab, name) == _ancestors_as_before(vocab, name)
         assert ancestors(vocab, name, root="v0") == _ancestors_as_before(vocab, name, root="v0")
+
+
+@pytest.mark.parametrize(("name", "written"), [
+    ("Prosecutor General's Office", "the Prosecutor General's Office"),
+    ("Kazakh authorities", "the Kazakh authorities"),
+    ("Ministry of Internal Affairs", "the Ministry of Internal Affairs"),
+    ("Norwegian Helsinki Committee", "the Norwegian Helsinki Committee"),
+    ("The Guardian", "The Guardian"),
+    ("Human Rights Watch", "Human Rights Watch"),
+    ("Amnesty International", "Amnesty International"),
+    ("Reuters", "Reuters"),
+])
+def test_an_org_is_named_in_a_sentence_as_a_letter_names_it(name: str, written: str) -> None:
+    assert in_sentence(name) == written
