@@ -157,10 +157,10 @@ class FigureFinding:
         return held
 
     @property
-    def statuses(self) -> list[str]:
-        """The statuses of the claims involved (`unverified`, `disputed`): a letter must not state them as
-        established."""
-        return sorted({c.status for c in self.claims if c.status})
+    def statuses(self) -> dict[str, str]:
+        """The status of each claim involved that has one (`unverified`, `disputed`), by claim id: a letter must
+        not state them as established."""
+        return {c.id: c.status for c in self.claims if c.status}
 
     def sort_key(self) -> tuple[str, str, str, date, int, str]:
         return (self.measure, self.a.population, self.a.place, self.a.day, KINDS.index(self.kind), self.a.id)
@@ -596,10 +596,12 @@ def select(report: FigureReport, ledger: Ledger, measure: str | None = None, pla
     """The findings and breakdowns about `measure` and `place` (or anything within them) holding any of `kinds`."""
     about = _about(ledger, measure, place)
     wanted = set(kinds) if kinds is not None else set(KINDS)
-    findings = [f for f in report.findings if f.kinds & wanted and any(about(c) for c in f.claims)]
+    findings = report.findings
     if "agree" not in wanted:  # figures that agree are shown on request only, even beside a disagreement
         findings = [dataclasses.replace(f, relations=tuple(r for r in f.relations if r.kind != "agree"))
                     if any(r.kind == "agree" for r in f.relations) else f for f in findings]
+    # selected by what is left of them: a figure it only agrees with does not bring a finding into a selection
+    findings = [f for f in findings if f.kinds & wanted and any(about(c) for c in f.claims)]
     breakdowns = [b for b in report.breakdowns if any(about(c) for c in b.claims)]
     return findings, breakdowns
 

@@ -258,8 +258,11 @@ class Paragraph:
         self.said: set[str] = set()
         self.periods: set[str] = set()  # the claims whose period has been said
         self.sentences: list[str] = []
+        # (voice, other claim, kind) → the voice's later figures found against the same claim in the same way
+        self.met: dict[tuple[str, str, str], list[ClaimView]] = {}
+        self.claims: dict[str, ClaimView] = {}
 
-    def figure(self, claim: ClaimView, period: bool = False, detail: bool = True) -> str:
+    def figure(self, claim: ClaimView, period: bool = False, detail: bool = True, status: bool = True) -> str:
         """`75 among civilians`, `at least 200 for 16–19 December 2011`: the figure with what sets its scope apart
         from the paragraph's question, its status, how its total was found."""
         measure, population, place = self.key
@@ -275,7 +278,7 @@ class Paragraph:
             self.periods.add(claim.id)
         if claim.sum_text is not None and detail:
             words += f" ({claim.sum_text}{'' if claim.quoted else ', added up in this ledger'})"
-        return words + _status(claim)
+        return words + (_status(claim) if status else "")
 
     def full(self, claim: ClaimView, period: bool = False) -> str:
         """`Zhanna Zh. told Human Rights Watch on 28 December 2011: at least 200 (“...”) [5]`, or, once said, `ref`."""
@@ -288,10 +291,23 @@ class Paragraph:
                 f"{self.figure(claim, period)}{quote} {self.cites.cite(claim)}")
 
     def ref(self, claim: ClaimView, period: bool = False) -> str:
-        """`the 130 of Kazakh authorities [3]`: its period only when asked for and not said yet."""
+        """`the 130 of the Kazakh authorities [3]`; named for the first time, with its date: `the 225 that the
+        Prosecutor General's Office gave on 15 January 2022 [3]`. Its period only when asked for and not said."""
+        first = claim.id not in self.said
         self.said.add(claim.id)
         figure = self.figure(claim, period and claim.id not in self.periods, detail=False)
-        return f"the {figure} of {self.vocab.text(claim.voice.prose)} {self.cites.cite(claim)}"
+        who = self.vocab.text(claim.voice.prose)
+        if first and claim.when is not None:
+            return f"the {figure} that {who} gave{_when(claim)} {self.cites.cite(claim)}"
+        return f"the {figure} of {who} {self.cites.cite(claim)}"
+
+    def brief(self, claim: ClaimView) -> str:
+        """`139 (Human Rights Watch, 26 January 2022) [5]`: a figure in a list."""
+        self.said.add(claim.id)
+        when = f", {long_date(claim.when)}" if claim.when is not None else ""
+        status = {"unverified": "; unverified", "disputed": "; attribution disputed"}.get(claim.status or "", "")
+        return (f"{self.figure(claim, detail=False, status=False)} ({self.vocab.text(claim.voice.name)}{when}"
+                f"{status}) {self.cites.cite(claim)}")
 
     def series(self, claims: list[ClaimView]) -> None:
         """One voice's figures in one sentence: `For 2–11 January 2022, the Prosecutor General's Office gave 225 on
@@ -332,37 +348,60 @@ class Paragraph:
         if finding.parts:
             parts = " + ".join(value_words(p.value) for p in finding.parts)
             whose = "as the source states it" if a.quoted else "in this ledger's own arithmetic"
-            self.sentences.append(f"{_cap(self.full(a))} in all ({whose}), but its parts add up to {parts} = "
+            total = f"{self.full(a)} in all" if a.id not in self.said else f"{self.ref(a)} is a total"
+            self.sentences.append(f"{_cap(total)} ({whose}), but its parts add up to {parts} = "
                                   f"{_interval_words(finding.total)} {self.cites.cite(*finding.parts)}.")
         spread = finding.spread
         if spread is not None:
-            others = "; ".join(self.full(c) for c in spread.others)
+            others = "; ".join(self.brief(c) for c in spread.others)
             also = f" Between them: {others}." if others else ""
-            self.sentences.append(f"The figures that are not official run from {self.full(spread.low)} to "
-                                  f"{self.full(spread.high)}: {apart_words(spread.difference, spread.ratio)}.{also}")
+            self.sentences.append(f"The figures that are not official run from {self.brief(spread.low)} to "
+                                  f"{self.brief(spread.high)}: {apart_words(spread.difference, spread.ratio)}.{also}")
 
     def relation(self, a: ClaimView, relation: Relation) -> None:
+        """One disagreement, said of the larger figure (as a ratio is), each figure named in full once."""
         o = relation.other
+        # the same figure found again against a voice's later figures: said once, in `also`
+        met = (a.voice.id, o.id, relation.kind)
+        if met in self.met:
+            self.met[met].append(a)
+            return
+        self.met[met] = []
         if relation.kind == "agree":
-            self.sentences.append(f"{_cap(self.full(a))} agrees with {self.ref(o)}.")
+            head = f"{self.full(a)}, which agrees with" if a.id not in self.said else f"{self.ref(a)} agrees with"
+            self.sentences.append(f"{_cap(head)} {self.ref(o)}.")
             return
-        if relation.kind == "exceeds":
-            narrow = relation.narrower or a
-            broad = o if narrow is a else a
-            why = _narrower_why(narrow, broad, self.vocab)
-            period = narrow.period != broad.period
-            self.sentences.append(
-                f"{_cap(self.full(narrow, period))}, a narrower count ({why}), yet "
-                f"{apart_words(relation.difference, relation.ratio)} than {self.full(broad, period)}.")
-            return
-        # the subject is the figure not yet said, so that a figure said once is then only referred to
-        subject, other = (o, a) if a.id in self.said and o.id not in self.said else (a, o)
-        period = relation.kind == "gap"
         apart = apart_words(relation.difference, relation.ratio)
-        if subject.interval.lo > other.interval.lo:
-            self.sentences.append(f"{_cap(self.full(subject, period))}, {apart} than {self.full(other, period)}.")
-        else:  # said of the larger figure, as a ratio is
-            self.sentences.append(f"{_cap(self.full(subject, period))}; {self.ref(other, period)} is {apart}.")
+        if relation.kind == "exceeds":
+            larger = relation.narrower or a
+            smaller = o if larger is a else a
+            period = larger.period != smaller.period
+            yet = f"a narrower count ({_narrower_why(larger, smaller, self.vocab)}), yet {apart}"
+        else:
+            larger, smaller = (a, o) if a.interval.lo > o.interval.lo else (o, a)
+            period = relation.kind == "gap"
+            yet = apart
+        if larger.id not in self.said:
+            self.sentences.append(f"{_cap(self.full(larger, period))}, {yet} than {self.ref(smaller, period)}.")
+        elif smaller.id not in self.said:
+            self.sentences.append(f"{_cap(self.full(smaller, period))}; {self.ref(larger, period)} is {yet}.")
+        else:
+            self.sentences.append(f"{_cap(self.ref(larger, period))} is {yet} than {self.ref(smaller, period)}.")
+
+    def also(self) -> None:
+        """For a figure found again against a voice's later figures: one sentence that names them."""
+        for (_, other_id, _), later in self.met.items():
+            if not later:
+                continue
+            o = next(iter(later))  # the voice's figures, in the order asserted
+            other = self.claims[other_id]
+            side = "above" if other.interval.lo > o.interval.lo else "below"
+            figures = [f"{value_words(c.value)}{_when(c)} {self.cites.cite(c)}" for c in later]
+            listed = figures[0] if len(figures) == 1 else ", ".join(figures[:-1]) + " and " + figures[-1]
+            many = "figure" if len(later) == 1 else "figures"
+            self.sentences.append(f"{_cap(self.ref(other))} is {side} the later {many} of "
+                                  f"{self.vocab.text(o.voice.prose)} too: {listed}.")
+            self.said.update(c.id for c in later)
 
 
 def _narrower_why(narrow: ClaimView, broad: ClaimView, vocab: Vocab) -> str:
@@ -394,7 +433,9 @@ def question_paragraph(key: Question, findings: list[FigureFinding], report: Fig
         if claims[0].voice.official:
             paragraph.series(claims)
     for finding in findings:
+        paragraph.claims.update((r.other.id, r.other) for r in finding.relations)
         paragraph.finding(finding)
+    paragraph.also()
     return [f"### {_cap(vocab.question(key))}", "", " ".join(paragraph.sentences), ""]
 
 
