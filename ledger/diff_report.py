@@ -674,7 +674,7 @@ def render_text(report: FigureReport, findings: list[FigureFinding], breakdowns:
         wide = max(len(str(c.value)) for c in b.claims)
         for c in b.claims:
             console.print(_wrapped(f"  {c.value!s:>{wide}}  ", f"{vocab.population(c.population)} "
-                                   f"({vocab.text(c.source.by)}, {_date(c.when) or 'undated'})", width),
+                                   f"({vocab.text(c.voice.name)}, {_date(c.when) or 'undated'})", width),
                           soft_wrap=True)
         console.print()
     counts: dict[str, int] = {}
