@@ -281,6 +281,54 @@ def diff_figures(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+@app.command("report")
+def report(
+    ledger: LedgerOption = None,
+    out: Annotated[str, typer.Option("--out", "-o", help="The HTML file to write; - for standard output.")]
+    = "report.html",
+    measure: Annotated[str | None, typer.Option(help="Only this measure and the measures within it.",
+                                                   show_default=False)] = None,
+    place: Annotated[str | None, typer.Option(help="Only this place and the places within it.",
+                                                 show_default=False)] = None,
+    kind: Annotated[str | None, typer.Option(help="Only the questions with findings that hold one of these kinds, "
+                                                f"comma-separated: {', '.join(FINDING_KINDS)}.",
+                                                show_default=False)] = None,
+    charts: Annotated[int, typer.Option("--charts", min=0, help="Chart at most this many questions (those "
+                                        "that matter most); the others have their table.")] = 100,
+) -> None:
+    """Write one self-contained HTML page of the figures, for colleagues who do not open a terminal.
+
+    The same analysis as diff-figures: per question, a timeline chart of each voice's figures, the
+    range of each voice's standing figure, the paragraph for a letter, the findings and a table of
+    the figures; then the numbered sources. It loads nothing from the network and runs no script.
+    """
+    from datetime import UTC, datetime
+
+    from .atomic import atomic_write_text
+    from .crosscheck import cross_check
+    from .errors import LedgerError
+    from .report_html import git_describe, render_report
+
+    kinds = _kinds(kind, "--kind")
+    root = _root(ledger)
+    try:
+        selection = cross_check(root, measure, place, kinds or [k for k in FINDING_KINDS if k != "agree"])
+    except LedgerError as e:  # a measure or place the ledger does not have: never an empty page
+        _echo(f"ledger report: {e}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    page = render_report(selection, datetime.now(UTC), git_describe(root), charts, all_questions=kinds is None)
+    if out == "-":
+        sys.stdout.write(page)
+        return
+    target = Path(out)
+    try:
+        atomic_write_text(target, page)
+    except OSError as e:
+        _echo(f"ledger report: cannot write {out}: {e.strerror or e}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    _echo(f"wrote {out}: {len(selection.findings):,} findings, {len(selection.claims):,} figures")
+
+
 # the choices of `ledger add KIND`: the kinds the models have (ledger/kinds.py, which imports nothing heavy)
 RecordKind = Enum("RecordKind", {kind: kind for kind in KINDS}, type=str)  # type: ignore[misc]
 

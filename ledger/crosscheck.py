@@ -630,6 +630,7 @@ class Selection:
     breakdowns: list[Breakdown]
     config: LedgerConfig | None
     claims: list[ClaimView] = field(default_factory=list)  # every claim about the measure and place asked for
+    ledger: Ledger | None = None  # the ledger read, for a report that says what it holds
 
     @property
     def title(self) -> str | None:
@@ -651,4 +652,4 @@ def cross_check(root: Path, measure: str | None = None, place: str | None = None
         findings, breakdowns = select(report, loaded, measure, place, kinds)
         about = _about(loaded, measure, place)
         claims = [c for c in report.claims.values() if about(c)]
-    return Selection(report, findings, breakdowns, loaded.config, claims)
+    return Selection(report, findings, breakdowns, loaded.config, claims, loaded)

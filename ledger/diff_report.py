@@ -201,11 +201,13 @@ class Citations:
     def __init__(self, vocab: Vocab) -> None:
         self.numbers: dict[str, int] = {}
         self.titles: dict[str, str] = {}
+        self.cited: dict[str, Source] = {}  # the sources cited, by id, for a list other than Markdown's
         self.vocab = vocab
 
     def number(self, src: Source) -> int:
         if src.id not in self.numbers:
             self.numbers[src.id] = len(self.numbers) + 1
+            self.cited[src.id] = src
             kind = src.kind if src.kind != "unknown" else "source"
             when = f" of {long_date(src.when)}" if src.when else ""
             through = f", as reported by {self.vocab.text(src.reported_by)}" if src.reported_by else ""

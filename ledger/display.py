@@ -56,6 +56,14 @@ def _block_escape(match: re.Match[str]) -> str:
     return "\\" + match.group(1) if match.group(1) else match.group(2) + "\\" + match.group(3)
 
 
+def html_text(text: str) -> str:
+    """Record text for an HTML page: prose, with `<`, `>`, `&` and quotes as entities, so that it shows as the words
+    the record holds and can open no element, attribute or script."""
+    from html import escape
+
+    return escape(prose(text), quote=True)
+
+
 def markdown(text: str) -> str:
     """Record text for a Markdown draft: prose, with every character that could open a link, an image, raw HTML,
     a heading or emphasis escaped by a backslash, so that it renders as the words the record holds."""

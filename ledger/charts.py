@@ -1,0 +1,173 @@
+"""The report's charts, drawn by pygal as inline SVG: a timeline of one question's figures (when each was asserted,
+against its value, one series per voice) and the range of each voice's standing figure.
+
+Official voices are drawn solid and thick, the others dashed and thin, and every series names itself "(official)"
+where it is, so that the two tell apart in greyscale print as on screen. A figure's interval is a vertical range, an
+unbounded one ("more than 700") runs to the top of the chart under an arrow, a withdrawn figure is hollow and
+labelled, an unverified or disputed one is labelled so. Text from records reaches the SVG only through pygal's XML
+writer, which escapes it; pygal's script (tooltips) is left out: the page works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .crosscheck import ClaimView
+
+# Okabe and Ito's palette, which readers with a colour-vision deficiency tell apart; official voices take the darkest
+PALETTE = ("#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#8C6D1F")
+WIDTH, HEIGHT = 720, 300
+
+
+def _style() -> Any:
+    from pygal.style import Style
+
+    return Style(background="white", plot_background="white", foreground="#222222", foreground_strong="#000000",
+                 foreground_subtle="#dddddd", guide_stroke_color="#e5e5e5", major_guide_stroke_color="#cccccc",
+                 font_family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
+                 label_font_size=12, major_label_font_size=12, legend_font_size=13, value_label_font_size=11,
+                 title_font_size=14, colors=PALETTE, opacity="1", opacity_hover="1", transition="none")
+
+
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
+_CHART_ID = re.compile(r"chart-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _finish(svg: str, chart_id: str, label: str) -> str:
+    """pygal's SVG as the page inlines it: without its script, with an id that is the same on every run (pygal
+    draws a random one), and named for screen readers (the table under it is its text alternative)."""
+    from html import escape
+
+    svg = _SCRIPT.sub("", svg)
+    svg = _CHART_ID.sub(chart_id, svg)
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
+
+
+def plotted(claim: ClaimView) -> int:
+    """The value a chart puts a figure at: the number written (`~60`: 60), the middle of a range, an upper
+    bound for "fewer than"."""
+    v, lo, hi = claim.value, claim.interval.lo, claim.interval.hi
+    if v.form in ("range", "minmax") and hi is not None:
+        return (lo + hi) // 2
+    if v.form in ("lt", "le") and hi is not None:
+        return hi
+    return v.a if v.a is not None and v.form in ("exact", "approx") else lo
+
+
+def _top(claims: Sequence[ClaimView]) -> int:
+    """The top of the value axis: above every bounded figure and every lower bound, with room for an arrow."""
+    highest = max([c.interval.hi if c.interval.hi is not None else c.interval.lo for c in claims] + [1])
+    return highest + max(1, highest // 8)
+
+
+def _bottom(claims: Sequence[ClaimView], top: int) -> int:
+    """Zero when the figures are far apart (a chart that starts at zero shows how far), else just below them."""
+    lowest = min(c.interval.lo for c in claims)
+    return 0 if lowest <= top // 2 else max(0, lowest - max(1, (top - lowest) // 4))
+
+
+def _date_label(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def _date_ticks(first: date, last: date) -> list[date]:
+    """A few dates to label the time axis with: the first of each month (or of every few months), else the days."""
+    span = (last - first).days
+    if span <= 45:
+        step = max(1, span // 6)
+        return [date.fromordinal(first.toordinal() + k) for k in range(0, span + 1, step)]
+    months = (last.year - first.year) * 12 + last.month - first.month
+    every = max(1, -(-months // 6))
+    ticks, y, m = [], first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        if (m - first.month) % every == 0:
+            ticks.append(date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return [t for t in ticks if first <= t <= last] or [first, last]
+
+
+def timeline(chart_id: str, label: str, series: Sequence[tuple[str, bool, Sequence[ClaimView]]],
+             words: Callable[[ClaimView], str]) -> str | None:
+    """One question's figures over time: `series` is (voice name, official, claims in the order asserted) for each
+    voice; `words` writes a figure as a sentence would ("more than 700"). None when no figure is dated."""
+    import pygal
+
+    dated = [c for _, _, claims in series for c in claims if c.when is not None]
+    if not dated:
+        return None
+    first = min(c.when.start for c in dated if c.when is not None)
+    last = max(c.when.start for c in dated if c.when is not None)
+    if first == last:  # one day: a little room either side, so that the points are not on the frame
+        first, last = date.fromordinal(first.toordinal() - 3), date.fromordinal(last.toordinal() + 3)
+    top = _top(dated)
+    chart = pygal.DateLine(width=WIDTH, height=HEIGHT, style=_style(), js=[], disable_xml_declaration=True,
+                           explicit_size=True, print_labels=True, legend_at_bottom=True, legend_at_bottom_columns=2,
+                           truncate_legend=60, show_x_guides=False, range=(_bottom(dated, top), top),
+                           x_value_formatter=_date_label, x_labels=_date_ticks(first, last),
+                           xrange=(first, last), margin=12, dots_size=4, stroke_style={"width": 2},
+                           value_formatter=lambda v: f"{v:,.0f}" if isinstance(v, (int, float)) else "")
+    ranges: list[list[Any]] = []
+    for name, official, claims in series:
+        points = []
+        for c in claims:
+            if c.when is None:
+                continue
+            x = c.when.start
+            point: dict[str, Any] = {"value": (x, plotted(c))}
+            marks = []
+            if c.withdrawn is not None:
+                marks.append("withdrawn")
+                point["style"] = "fill: white; stroke-width: 2"
+            elif c.status:
+                marks.append(c.status)
+            if marks:
+                point["label"] = ", ".join(marks)
+            points.append(point)
+            lo, hi = c.interval.lo, c.interval.hi
+            if hi is None:  # unbounded: a range to the top of the chart, and an arrow
+                ranges.append([(x, lo), {"value": (x, top), "label": "▲"}])
+            elif hi != lo:
+                ranges.append([(x, lo), (x, hi)])
+        title = f"{name} (official)" if official else name
+        style = {"width": 3} if official else {"width": 1.5, "dasharray": "6, 4"}
+        chart.add(title, points, stroke_style=style, dots_size=5 if official else 4)
+    for segment in ranges:  # untitled: no legend entry, drawn in the colour after the voices'
+        chart.add(None, segment, show_dots=False, stroke_style={"width": 2})
+    return _finish(chart.render(is_unicode=True), chart_id, f"Timeline: {label}")
+
+
+def standing_ranges(chart_id: str, label: str, rows: Sequence[tuple[str, bool, ClaimView]],
+                    words: Callable[[ClaimView], str]) -> str | None:
+    """Each voice's standing figure as a range (a dot where it is one number), one row per voice, the official
+    ones thick and dark, the lowest and the highest labelled. None with fewer than two voices."""
+    import pygal
+
+    if len(rows) < 2:
+        return None
+    claims = [c for _, _, c in rows]
+    top = _top(claims)
+    lowest = min(claims, key=lambda c: (c.interval.hi if c.interval.hi is not None else top, c.id))
+    highest = max(claims, key=lambda c: (c.interval.lo, c.id))
+    height = 70 + 34 * len(rows)
+    chart = pygal.XY(width=WIDTH, height=height, style=_style(), js=[], disable_xml_declaration=True,
+                     explicit_size=True, print_labels=True, show_legend=False, show_y_guides=False,
+                     range=(0.5, len(rows) + 0.5), xrange=(_bottom(claims, top), top), margin=12,
+                     y_labels=[{"label": (f"{name} (official)" if official else name)[:40], "value": len(rows) - i}
+                               for i, (name, official, _) in enumerate(rows)],
+                     x_value_formatter=lambda v: f"{v:,.0f}", truncate_label=40)
+    for i, (name, official, c) in enumerate(rows):
+        y = len(rows) - i
+        lo, hi = c.interval.lo, c.interval.hi
+        mark = " (lowest)" if c is lowest else " (highest)" if c is highest else ""
+        text = f"{words(c)}{mark}"
+        end: dict[str, Any] = {"value": (hi if hi is not None else top, y), "label": text if hi is not None else
+                               f"▶ {text}"}
+        points: list[Any] = [(lo, y), end] if hi != lo else [{"value": (lo, y), "label": text}]
+        width = 10 if official else 6 if mark else 4
+        chart.add(name, points, stroke_style={"width": width, "linecap": "butt"}, dots_size=6 if hi == lo else 0,
+                  show_dots=hi == lo)
+    return _finish(chart.render(is_unicode=True), chart_id, f"Each voice's figure: {label}")
