@@ -587,6 +587,7 @@ def machine() -> dict[str, object]:
         "python": sys.version.split()[0],
         "python_executable": str(PYTHON),
         "ledger_version": version([LEDGER, "--version"]),
+        "ledger_package": ledger_package(),
         "check_jsonschema_version": version([CHECK_JSONSCHEMA, "--version"]).replace("check-jsonschema, version ", ""),
         "pyyaml": version([PYTHON, "-c", "import yaml; print(yaml.__version__, 'libyaml' if "
                            "hasattr(yaml, 'CSafeLoader') else 'no libyaml')"]),
@@ -753,10 +754,22 @@ def render_md(results: dict[str, object]) -> str:
 def byte_compile() -> None:
     """Compile the ledger package to bytecode once, as pip does when it installs a wheel: with
     PYTHONDONTWRITEBYTECODE set and an editable install, every run would otherwise compile every module."""
-    where = subprocess.run([PYTHON, "-c", "import ledger, os; print(os.path.dirname(ledger.__file__))"],
-                           capture_output=True, text=True, check=True).stdout.strip()
+    where = subprocess.run([PYTHON, "-c", WHERE], capture_output=True, text=True, check=True).stdout.strip()
     subprocess.run([PYTHON, "-m", "compileall", "-q", where], check=True)
     log(f"byte-compiled {where}")
+    used = ledger_package()
+    if used != where:  # run from another checkout (a git worktree) than the one the venv's `ledger` imports
+        log(f"warning: the `ledger` command imports {used}, not {where}: its bytecode was not compiled, and "
+            "each timed ledger command compiles whatever is stale there")
+
+
+WHERE = "import ledger, os; print(os.path.dirname(ledger.__file__))"
+
+
+def ledger_package() -> str:
+    """The folder of the `ledger` package that the `ledger` command imports (its script's folder first on the
+    path, as for the script itself, rather than the current folder)."""
+    return subprocess.run([PYTHON, "-c", WHERE], capture_output=True, text=True, check=True, cwd=BIN).stdout.strip()
 
 
 def main(argv: list[str] | None = None) -> int:
