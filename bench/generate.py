@@ -6,8 +6,17 @@
 Writes OUT_DIR/ledger.yaml and OUT_DIR/records/**: N records in the proportions of a real
 investigation (per 1,000: 300 people, 30 orgs, 40 events, 200 testimonies, 80 statements,
 50 documents, 300 claims), written by the letter of the record format (shared/spec/record-format.md),
-with valid references and vocabularies and analyst totals that add up, so that `ledger check`
-finds nothing. The same arguments always give byte-identical output.
+with valid references and vocabularies, analyst totals that add up and withdrawals dated after the
+figures they withdraw, so that `ledger check` finds nothing. The same arguments always give
+byte-identical output.
+
+The claims come in clusters about one event: figures that agree, conflict, leave gaps, exceed
+broader counts and add up, as in version 1, and figures over time (version 2): many voices (4-8
+orgs, witnesses and documents, official and not) for one scope; an official body revising its
+figure through its spokespeople, some statements dated by month only; an official body's running
+totals, growing, written with grouped digits; figures withdrawn by a later statement or document;
+people held in custody or in hospital on a date (`counts: stock` measures); some claims
+`unverified` or `disputed`.
 
 Standard library and PyYAML only (PyYAML is not even needed here: the YAML is written by hand so
 that it looks like what researchers write: folded summaries, flow lists, quoted quotes).
@@ -28,7 +37,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 MARKER = ".bench-generated.json"
 
 from ledger.kinds import PLURALS  # noqa: E402 - the folder of each kind, as `ledger add` writes them
@@ -164,6 +173,17 @@ MEASURES = [
     ("questioned", "people questioned by police or prosecutors", None, (10, 400),
      "people were questioned", "человек допрошены", "адамнан жауап алынды"),
 ]
+# People in a state on a date (`counts: stock`): compared on the same date only. No event type lists them: only
+# the stock clusters count them, each on one date.
+STOCK_MEASURES = [
+    ("in-custody", "people held in custody", None, (5, 400),
+     "people were held in custody", "человек содержались под стражей", "адам қамауда отырды"),
+    ("in-hospital-serious", "people in hospital in a serious condition", None, (2, 60),
+     "people were in hospital in a serious condition", "человек находились в больнице в тяжёлом состоянии",
+     "адам ауруханада ауыр жағдайда жатты"),
+]
+MEASURES += STOCK_MEASURES
+STOCK = {m[0] for m in STOCK_MEASURES}
 MEASURE = {m[0]: m for m in MEASURES}
 CHILDREN: dict[str, list[str]] = {}
 for _m in MEASURES:
@@ -230,6 +250,19 @@ EVENT_TYPES = [
      ["threats", "death-in-custody", "arbitrary-detention"], ["disappearances", "casualties"]),
 ]
 EVENT_TYPE = {e[0]: e for e in EVENT_TYPES}
+STOCK_OF_EVENT = {"shooting": "in-hospital-serious", "strike-dispersal": "in-hospital-serious"}  # else in-custody
+# measures an official body keeps a running total of, when they come in thousands
+RUNNING_MEASURES = ["detained", "detained", "questioned", "arrested", "charged"]
+
+OFFICIAL_TYPES = ("government", "prosecutor", "police", "court")  # ledger.yaml's default `figures.official`
+TITLES = {  # the office as a letter names it, by the type of the official's org
+    "prosecutor": ["Prosecutor", "Deputy Prosecutor", "Head of the press service", "Senior investigator",
+                   "Head of the investigation department"],
+    "government": ["Minister", "Deputy Minister", "Spokesperson", "Akim", "Deputy Akim", "Press secretary"],
+    "police": ["Head of the police department", "Deputy head of the department", "Press secretary",
+               "Spokesperson"],
+    "court": ["Chair of the court", "Judge", "Press secretary of the court"],
+}
 
 # --------------------------------------------------------------------------------------------------
 # Names
@@ -714,6 +747,13 @@ class Value:
     form: str  # exact gt ge plus lt le range approx minmax
     a: int | None
     b: int | None = None
+    sep: str = ""  # digits grouped in threes by "," or " " as the source prints them (4,578), "" for none
+
+    def num(self, x: int | None, sep: str | None = None) -> str:
+        s = self.sep if sep is None else sep
+        if x is None or not s or x < 1000:
+            return str(x)
+        return f"{x:,}".replace(",", s)
 
     @property
     def interval(self) -> tuple[int, int | None]:
@@ -737,9 +777,15 @@ class Value:
         raise AssertionError(self.form)
 
     def yaml(self) -> str:
-        a, b = self.a, self.b
+        a, b = self.num(self.a), self.num(self.b)
+        grouped = a != str(self.a) or b != str(self.b)
+
+        def bound(x: str) -> str:  # inside braces a comma ends the entry: a grouped bound is quoted
+            return q(x) if not x.isdigit() else x
+
         return {
-            "exact": lambda: str(a),
+            # `4,578` is text to YAML and a grouped count to ledger; `"4 578"` needs its quotes
+            "exact": lambda: a if not grouped or self.sep == "," else q(a),
             "gt": lambda: f'">{a}"',
             "ge": lambda: f'">={a}"',
             "plus": lambda: f'"{a}+"',
@@ -747,12 +793,15 @@ class Value:
             "le": lambda: f'"<={a}"',
             "range": lambda: f'"{a}-{b}"',
             "approx": lambda: f'"~{a}"',
-            "minmax": lambda: "{" + ", ".join(([f"min: {a}"] if a is not None else [])
-                                              + ([f"max: {b}"] if b is not None else [])) + "}",
+            "minmax": lambda: "{" + ", ".join(([f"min: {bound(a)}"] if self.a is not None else [])
+                                              + ([f"max: {bound(b)}"] if self.b is not None else [])) + "}",
         }[self.form]()
 
     def words(self, lang: str) -> str:
         a, b, f = self.a, self.b, self.form
+        if self.sep:  # as a source in that language prints it: 4,578 in English, 4 578 in Russian and Kazakh
+            sep = "," if lang == "en" else " "
+            a, b = (self.num(x, sep) if x is not None else None for x in (a, b))  # type: ignore[assignment]
         if f == "minmax":
             f, a, b = ("range", a, b) if a is not None and b is not None else (("ge", a, None) if a is not None
                                                                               else ("le", b, None))
@@ -883,6 +932,8 @@ class Person:
     protected: bool
     roles: list[str]
     event: Event | None
+    affiliation: str | None = None
+    title: str | None = None
 
 
 @dataclass
@@ -901,6 +952,21 @@ class Source:
     lang: str
     event: Event
     quotable: bool = True
+    voice: str = ""  # who stands behind its figures (record-format.md, "Voices"): an org, a person, a document
+    official: bool = False  # the voice is an org of an official type, or an official with no affiliation
+    last: date | None = None  # the last day `date` may be, when it is written as a month or a year
+    written: str | None = None  # the date as written, when not a day
+    dated: bool = True  # a document may have no date: its figures are undated
+    author: str | None = None  # a document's author, a statement's issuer
+
+    @property
+    def end(self) -> date:
+        """The last day its figures may have been stated on."""
+        return self.last or self.date
+
+    @property
+    def date_text(self) -> str:
+        return self.written or d2s(self.date)
 
 
 def ru_locative(place: Place) -> str:
@@ -974,6 +1040,17 @@ class Generator:
         self.documents: list[Source] = []
         self.sources: list[Source] = []
         self.claims_left = self.counts["claim"]
+        # statements kept back for the figures over time (revisions, running totals, withdrawals), made as the
+        # claims need them; what is left is made at the end like the others
+        self.statements_left = self.counts["statement"] * 45 // 100
+        self.org_by_id: dict[str, Org] = {}
+        self.person_by_id: dict[str, Person] = {}
+        self.spokespeople: dict[str, list[Person]] = {}  # official org -> its officials who have a title
+        self.asserted_end: dict[str, date] = {}  # claim -> the last day it may have been asserted on
+        self.official_sources: list[Source] = []  # statements and documents whose voice is official
+        self.doc_recs: dict[str, Rec] = {}
+        self.doc_retracts: dict[str, list[str]] = {}  # document -> the claims it withdraws (written at the end)
+        self._official_orgs: list[Org] | None = None
         self._org_cache: dict[tuple[tuple[str, ...], str | None], tuple[list[Org], list[Org]]] = {}
 
     @staticmethod
@@ -1024,7 +1101,10 @@ class Generator:
                 else {"He": "He", "he": "he", "him": "him", "his": "his", "His": "His"})
 
     def emit(self, kind: str, rid: str, lines: list[str], group: str | None = None) -> None:
-        self.records.append(Rec(kind, rid, [f"kind: {kind}", f"id: {rid}", *lines], group))
+        rec = Rec(kind, rid, [f"kind: {kind}", f"id: {rid}", *lines], group)
+        self.records.append(rec)
+        if kind == "document":
+            self.doc_recs[rid] = rec
 
     def tags_notes(self, tags: list[str], notes: str | None) -> list[str]:
         out = []
@@ -1060,6 +1140,7 @@ class Generator:
             rid = self.ids.take(oid)
             org = Org(rid, name, otype, place)
             self.orgs.append(org)
+            self.org_by_id[rid] = org
             self.orgs_by_type.setdefault(otype, []).append(org)
             lines = [f"name: {scalar(name)}"]
             if self.chance(0.5):
@@ -1164,6 +1245,10 @@ class Generator:
             affiliation = self.org_of(("party", "ngo", "union"), town)
         if affiliation is not None:
             lines.append(f"affiliation: {affiliation.id}")
+        title = None
+        if category == "official" and self.chance(0.8):
+            title = self.pick(TITLES.get(affiliation.type if affiliation else "government", TITLES["government"]))
+            lines.append(f"title: {scalar(title)}")
         bank = ("killed" if killed else "official" if category == "official"
                 else "witness" if category.startswith("witness") else roles[0])
         if self.chance(0.9):
@@ -1190,8 +1275,11 @@ class Generator:
                                "Same person as in the media reports, where the name is spelled differently."])
         lines += self.tags_notes(tags, notes)
         self.emit("person", rid, lines, group)
-        person = Person(rid, label, female, protected, roles, event)
+        person = Person(rid, label, female, protected, roles, event, affiliation.id if affiliation else None, title)
         self.people.append(person)
+        self.person_by_id[rid] = person
+        if category == "official" and affiliation is not None and title is not None:
+            self.spokespeople.setdefault(affiliation.id, []).append(person)
         return person
 
     def gen_people(self) -> None:
@@ -1276,8 +1364,12 @@ class Generator:
             lines = [f"type: {dtype}", f"title: {scalar(title)}"]
             if author:
                 lines.append(f"author: {author}")
-            if self.chance(0.9):
-                lines.append(f"date: {d2s(when)}")
+            dated, last, written = self.chance(0.9), None, None
+            if dated and dtype in ("photo", "video", "list", "other") and self.chance(0.15):
+                # only the year is known
+                when, last, written = date(when.year, 1, 1), date(when.year, 12, 31), str(when.year)
+            if dated:
+                lines.append(f"date: {written or d2s(when)}")
             if self.chance(0.5):
                 host = {"media-report": "https://www.azattyq.org/a/", "ngo-report": "https://www.hrw.org/report/",
                         "un-report": "https://www.ohchr.org/en/documents/"}.get(dtype, "https://example.org/docs/")
@@ -1292,42 +1384,76 @@ class Generator:
                                      "Copy kept by the researchers; the original is no longer online."
                                      if self.chance(0.25) else None)
             self.emit("document", rid, lines)
-            src = Source(rid, "document", when, lang, ev)
+            voice, official = self.party_voice(author) if author else (f"document:{rid}", False)
+            src = Source(rid, "document", when, lang, ev, voice=voice, official=official, last=last, written=written,
+                         dated=dated, author=author)
             self.documents.append(src)
             ev.sources.append(src)
             self.sources.append(src)
+            if official:
+                self.official_sources.append(src)
+
+    STATEMENT_MEDIA = ("press-release", "press-release", "speech", "interview", "letter", "report", "court-ruling",
+                       "media-quote")
 
     def gen_statements(self) -> None:
-        media = ["press-release", "press-release", "speech", "interview", "letter", "report", "court-ruling",
-                 "media-quote"]
-        for _ in range(self.counts["statement"]):
-            ev = self.pick(self.events)
-            if self.officials and self.chance(0.25):
-                issuer_id = self.pick(self.officials).id
-                issuer_name = "official"
-            else:
-                org = self.org_of(("prosecutor", "government", "police", "court", "hospital", "company"), ev.town)
-                issuer_id, issuer_name = org.id, org.name
-            when = self.source_date(ev, 0, 60)
-            rid = self.ids.take(f"{issuer_id}-{d2s(when)}")
-            lang = self.pick(["ru", "ru", "kk", "en"])
-            lines = [f"issuer: {issuer_id}", f"date: {d2s(when)}", f"medium: {self.pick(media)}"]
-            if self.chance(0.4):
-                lines.append(f"url: https://www.gov.kz/memleket/entities/{issuer_id}/press/news/details/"
-                             f"{self.rng.randint(100000, 999999)}?lang={lang}")
-            if self.documents and self.chance(0.2):
-                lines.append(f"reported_by: {self.pick(self.documents).id}")
-            kw = {"issuer": issuer_name, "town": ev.town.label, "date": day_text(ev.start),
-                  "n": self.rng.randint(5, 300)}
-            lines += folded("summary", " ".join(self.sentences(STATEMENT_SENTENCES, self.rng.randint(2, 5), **kw)))
-            lines += quote_lines(self.quotes(QUOTES_STATEMENT, self.rng.choice([0, 1, 1, 2, 2, 3]), lang))
-            lines += self.tags_notes(["official-account"] if self.chance(0.5) else [],
-                                     "Published on the issuer's website and removed a few weeks later."
-                                     if self.chance(0.2) else None)
-            self.emit("statement", rid, lines)
-            src = Source(rid, "statement", when, lang, ev)
-            ev.sources.append(src)
-            self.sources.append(src)
+        for _ in range(self.counts["statement"] - self.statements_left):
+            self.generic_statement()
+
+    def generic_statement(self) -> None:
+        ev = self.pick(self.events)
+        if self.officials and self.chance(0.25):
+            issuer_id = self.pick(self.officials).id
+            issuer_name = "official"
+        else:
+            org = self.org_of(("prosecutor", "government", "police", "court", "hospital", "company"), ev.town)
+            issuer_id, issuer_name = org.id, org.name
+        self.statement(ev, issuer_id, issuer_name, self.source_date(ev, 0, 60))
+
+    def statement(self, ev: Event, issuer_id: str, issuer_name: str, when: date, last: date | None = None,
+                  written: str | None = None, on_behalf_of: str | None = None, retracts: list[str] | None = None,
+                  lead: str | None = None, medium: str | None = None) -> Source:
+        """A statement about `ev`, dated `when` (or a month or year `written`, from `when` to `last`)."""
+        rid = self.ids.take(f"{issuer_id}-{written or d2s(when)}")
+        lang = self.pick(["ru", "ru", "kk", "en"])
+        lines = [f"issuer: {issuer_id}"]
+        if on_behalf_of:
+            lines.append(f"on_behalf_of: {on_behalf_of}")
+        lines += [f"date: {written or d2s(when)}", f"medium: {medium or self.pick(self.STATEMENT_MEDIA)}"]
+        if self.chance(0.4):
+            lines.append(f"url: https://www.gov.kz/memleket/entities/{on_behalf_of or issuer_id}/press/news/details/"
+                         f"{self.rng.randint(100000, 999999)}?lang={lang}")
+        if self.documents and self.chance(0.2):
+            lines.append(f"reported_by: {self.pick(self.documents).id}")
+        kw = {"issuer": issuer_name, "town": ev.town.label, "date": day_text(ev.start),
+              "n": self.rng.randint(5, 300)}
+        text = " ".join(self.sentences(STATEMENT_SENTENCES, self.rng.randint(2, 5), **kw))
+        lines += folded("summary", f"{lead} {text}" if lead else text)
+        lines += quote_lines(self.quotes(QUOTES_STATEMENT, self.rng.choice([0, 1, 1, 2, 2, 3]), lang))
+        if retracts:
+            lines.append(f"retracts: {flow_list(retracts)}")
+        lines += self.tags_notes(["official-account"] if self.chance(0.5) else [],
+                                 "Published on the issuer's website and removed a few weeks later."
+                                 if self.chance(0.2) else None)
+        self.emit("statement", rid, lines)
+        voice, official = self.party_voice(on_behalf_of or issuer_id)
+        src = Source(rid, "statement", when, lang, ev, voice=voice, official=official, last=last, written=written,
+                     author=issuer_id)
+        ev.sources.append(src)
+        self.sources.append(src)
+        if official:
+            self.official_sources.append(src)
+        return src
+
+    def party_voice(self, ref: str) -> tuple[str, bool]:
+        """The voice of an org or a person (record-format.md, "Voices"), and whether it is official."""
+        org = self.org_by_id.get(ref)
+        if org is not None:
+            return f"org:{org.id}", org.type in OFFICIAL_TYPES
+        person = self.person_by_id.get(ref)
+        if person is not None and person.affiliation:
+            return self.party_voice(person.affiliation)
+        return f"person:{ref}", person is not None and bool({"official", "police"} & set(person.roles))
 
     def gen_testimonies(self) -> None:
         witnesses = [p for ev in self.events for p in ev.witnesses]
@@ -1391,7 +1517,8 @@ class Generator:
                 ])
             lines += self.tags_notes(etype[4][: self.rng.randint(0, 2)], notes)
             self.emit("testimony", rid, lines)
-            src = Source(rid, "testimony", when, lang, ev, consent != "confidential")
+            src = Source(rid, "testimony", when, lang, ev, consent != "confidential", voice=f"witness:{w.id}",
+                         author=w.id)
             ev.sources.append(src)
             self.sources.append(src)
 
@@ -1399,7 +1526,9 @@ class Generator:
 
     def claim(self, src: Source, measure: str, value: Value, place: Place, start: date, end: date,
               population: str, quote: bool = True, sum_of: list[str] | None = None, note: str | None = None,
-              ev: Event | None = None) -> str | None:
+              ev: Event | None = None, asserted: bool = True, status: str | None = "random") -> str | None:
+        """A claim; `asserted=False`: stated on its source's date (no `asserted` of its own); `status` "random" for
+        the usual share of unverified and disputed figures."""
         if self.claims_left <= 0:
             return None
         self.claims_left -= 1
@@ -1425,8 +1554,17 @@ class Generator:
             lines.append(f"quote: {q(text + '.')}")
         if sum_of:
             lines.append(f"sum_of: {flow_list(sum_of)}")
-        if self.chance(0.12):
-            lines.append(f"asserted: {d2s(src.date + timedelta(days=self.rng.randint(0, 30)))}")
+        said = src.end if src.dated else None
+        if asserted and src.written is None and self.chance(0.12):
+            said = src.date + timedelta(days=self.rng.randint(0, 30))
+            lines.append(f"asserted: {d2s(said)}")
+        if said is not None:
+            self.asserted_end[rid] = said
+        if status == "random":
+            r = self.rng.random()
+            status = "unverified" if r < 0.03 else "disputed" if r < 0.045 else None
+        if status:
+            lines.append(f"status: {status}")
         tags = EVENT_TYPE[ev.type][4][:1] if ev is not None and self.chance(0.7) else []
         if self.chance(0.05):
             tags = tags + [self.pick(TAGS_EXTRA)]
@@ -1479,8 +1617,11 @@ class Generator:
         return self.rng.choices([p[0] for p in POPULATIONS], [50, 18, 8, 6, 6, 4, 2, 3, 3])[0]
 
     def gen_claims(self) -> None:
-        kinds = ["agree", "conflict", "gap", "exceeds", "nested", "breakdown", "sum", "single"]
-        weights = [24, 12, 9, 10, 8, 8, 17, 12]
+        # claims per cluster: agree 2-4, conflict 2-3, gap/exceeds/nested 2, breakdown 2-3, sum 3-5, single 1,
+        # voices 4-8, revisions 3-5, running 3-5, withdrawn 1-2, correction 1, stock 3-6
+        kinds = ["agree", "conflict", "gap", "exceeds", "nested", "breakdown", "sum", "single",
+                 "voices", "revisions", "running", "withdrawn", "correction", "stock"]
+        weights = [14, 8, 6, 6, 5, 5, 10, 9, 8, 4, 2, 3, 3, 3]
         order = list(self.events)
         while self.claims_left > 0:
             self.rng.shuffle(order)
@@ -1643,6 +1784,268 @@ class Generator:
             self.claim(total_src, m, total, place, start, end, pop, quote=True, sum_of=ids, ev=ev, note=note)
         return None
 
+
+    # ----------------------------------------------------------------------------------- figures over time
+
+    def official_org(self, ev: Event, place: Place | None = None) -> Org:
+        """An official body, most often one based in the event's town or province (a national one for a count of
+        the whole country), most often one with spokespeople."""
+        if self._official_orgs is None:
+            self._official_orgs = [o for o in self.orgs if o.type in OFFICIAL_TYPES] or list(self.orgs)
+        every = self._official_orgs
+        if place is not None and place.level == "country":
+            local = [o for o in every if o.place is None]
+        else:
+            local = [o for o in every if o.place in (ev.town.id, ev.town.within)]
+        pool = local if local and (self.chance(0.5) or place is not None) else every
+        speaking = [o for o in pool if o.id in self.spokespeople]
+        return self.pick(speaking if speaking and self.chance(0.85) else pool)
+
+    def speaker(self, org: Org, used: set[str]) -> tuple[str, str, str | None]:
+        """Who speaks for `org` in one statement: one of its officials with a title (their voice is the org's by
+        affiliation), an official with `on_behalf_of: org`, or the org itself. Issuers not yet `used` first."""
+        people = self.spokespeople.get(org.id, [])
+        fresh = [p for p in people if p.id not in used]
+        r = self.rng.random()
+        if fresh and r < 0.45:
+            p = self.pick(fresh)
+            return p.id, (p.title or "official").lower(), None
+        if r < 0.75 and self.officials:
+            titled = [p for p in self.officials if p.title and p.id not in used] or fresh
+            if titled:
+                p = self.pick(titled)
+                return p.id, (p.title or "official").lower(), org.id
+        return org.id, org.name, None
+
+    def chain_dates(self, after: date, k: int, gap: tuple[int, int]) -> list[tuple[date, date | None, str | None]]:
+        """k dates after `after`, `gap` days apart; some written as a month only, when that month holds neither
+        the date before nor the date after (so the order of the figures stays certain)."""
+        days = []
+        d = after
+        for _ in range(k):
+            d = d + timedelta(days=self.rng.randint(*gap))
+            days.append(d)
+        out: list[tuple[date, date | None, str | None]] = []
+        prev_end = after
+        for i, d in enumerate(days):
+            first = d.replace(day=1)
+            last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+            nxt = days[i + 1] if i + 1 < k else None
+            if self.chance(0.3) and prev_end < first and (nxt is None or nxt > last):
+                out.append((first, last, f"{d.year:04d}-{d.month:02d}"))
+                prev_end = last
+            else:
+                out.append((d, None, None))
+                prev_end = d
+        return out
+
+    def big(self, x: int, sep: str | None = None) -> Value:
+        """An exact count, its digits grouped in threes as most sources print them when it is large."""
+        if sep is None:
+            sep = self.rng.choice([",", ",", ",", " ", ""])
+        return Value("exact", x, None, sep if x >= 1000 else "")
+
+    def cluster_revisions(self, ev: Event) -> None:
+        """An official body revises its own figure for one scope: 3-5 statements, months apart, through its
+        spokespeople; up, or sometimes down; once in a while a figure withdrawn as a technical error."""
+        k = self.rng.randint(3, 5)
+        if self.statements_left < k or self.claims_left < k:
+            return self.cluster_agree(ev)
+        org = self.official_org(ev)
+        m = self.pick(EVENT_TYPE[ev.type][2])
+        place, pop = self.scope_place(ev), self.population()
+        x = self.true_count(m, place) * (self.rng.choice([1, 1, 1, 10, 30]) if place.level != "town" else 1)
+        up = self.chance(0.75)
+        values = [x]
+        for _ in range(k - 1):
+            if self.chance(0.15):
+                values.append(values[-1])  # the same figure again: no revision
+            elif up:
+                values.append(values[-1] + max(1, int(values[-1] * self.rng.uniform(0.02, 0.35))))
+            else:
+                values.append(max(0, values[-1] - max(1, int(values[-1] * self.rng.uniform(0.03, 0.3)))))
+        withdraw = self.rng.randint(1, k - 1) if self.chance(0.3) else None  # this link withdraws the one before
+        if withdraw is not None:
+            values[withdraw - 1] = values[withdraw - 1] * self.rng.randint(2, 4) + self.rng.randint(1, 9)
+        dates = self.chain_dates(ev.end, k, (7, 75))
+        sep = self.rng.choice([",", ",", " ", ""])
+        used: set[str] = set()
+        prev: str | None = None
+        for i, ((when, last, written), x_i) in enumerate(zip(dates, values)):
+            issuer, name, behalf = self.speaker(org, used)
+            used.add(issuer)
+            retracts = [prev] if i == withdraw and prev is not None else None
+            lead = None
+            if retracts:
+                before, _, month = dates[i - 1]
+                lead = (f"The {org.name} said that the figure it had published "
+                        f"{'in ' + before.strftime('%B %Y') if month else 'on ' + day_text(before)} "
+                        "was a technical error.")
+            elif i:
+                lead = f"The {org.name} gave an updated figure."
+            src = self.statement(ev, issuer, name, when, last, written, behalf, retracts, lead)
+            self.statements_left -= 1
+            r = self.rng.random()
+            v = self.big(x_i, sep) if r < 0.8 or x_i < 10 else (
+                Value("approx", round_nice(x_i), None, sep) if r < 0.9 else Value("ge", x_i, None, sep))
+            prev = self.claim(src, m, v, place, ev.start, ev.end, pop, quote=self.chance(0.8), ev=ev, asserted=False,
+                              status=None)
+        return None
+
+    def cluster_running(self, ev: Event) -> None:
+        """An official body's running total: the same count from the same first day, the period growing with each
+        statement and the figure with it (in thousands, grouped: 4,404, "~6,000"); now and then a total that fell."""
+        k = self.rng.randint(3, 5)
+        if self.statements_left < k or self.claims_left < k:
+            return self.cluster_agree(ev)
+        m = self.pick(RUNNING_MEASURES)
+        r = self.rng.random()
+        place = ev.town if r < 0.3 else PLACES[ev.town.within] if r < 0.6 and ev.town.within else PLACES["kazakhstan"]
+        org = self.official_org(ev, place)
+        x = self.rng.randint(300, 3000) if place.level != "town" else self.rng.randint(100, 1500)
+        sep = self.rng.choice([",", ",", ",", " "])
+        fell = self.rng.randint(1, k - 1) if self.chance(0.1) else None
+        end, said = ev.end, ev.end
+        used: set[str] = set()
+        for i in range(k):
+            if i:
+                end = end + timedelta(days=self.rng.randint(1, 6))
+                grown = x + max(1, int(x * self.rng.uniform(0.1, 0.7)))
+                x = int(x * self.rng.uniform(0.6, 0.9)) if i == fell else grown
+            said = max(said + timedelta(days=1), end + timedelta(days=self.rng.randint(0, 2)))
+            issuer, name, behalf = self.speaker(org, used)
+            used.add(issuer)
+            src = self.statement(ev, issuer, name, said, on_behalf_of=behalf,
+                                 lead=f"The {org.name} gave the total since {day_text(ev.start)}.")
+            self.statements_left -= 1
+            r = self.rng.random()
+            if r < 0.6 or x < 1000:
+                v = self.big(x, sep)
+            elif r < 0.8:
+                v = Value("approx", round(x / 100.0) * 100, None, sep)
+            else:
+                v = Value(self.pick(["gt", "ge", "plus"]), int(x // 100) * 100, None, sep)
+            self.claim(src, m, v, place, ev.start, end, "all", quote=self.chance(0.85), ev=ev, asserted=False,
+                       status=None)
+        return None
+
+    def cluster_withdrawn(self, ev: Event) -> None:
+        """An official figure withdrawn days later as a technical error, most often with the corrected figure."""
+        if self.statements_left < 2 or self.claims_left < 2:
+            return self.cluster_single(ev)
+        org = self.official_org(ev)
+        m = self.pick(EVENT_TYPE[ev.type][2])
+        place, pop = self.scope_place(ev), self.population()
+        x = self.true_count(m, place)
+        first = ev.end + timedelta(days=self.rng.randint(0, 5))
+        used: set[str] = set()
+        issuer, name, behalf = self.speaker(org, used)
+        used.add(issuer)
+        s1 = self.statement(ev, issuer, name, first, on_behalf_of=behalf)
+        wrong = self.big(x * self.rng.randint(2, 5) + self.rng.randint(1, 20))
+        a = self.claim(s1, m, wrong, place, ev.start, ev.end, pop, quote=True, ev=ev, asserted=False, status=None)
+        issuer, name, behalf = self.speaker(org, used)
+        s2 = self.statement(ev, issuer, name, first + timedelta(days=self.rng.randint(1, 4)), on_behalf_of=behalf,
+                            retracts=[a] if a else None,
+                            lead=f"The {org.name} said the figure published on {day_text(first)} was a technical "
+                                 "error.")
+        self.statements_left -= 2
+        if self.chance(0.7):
+            self.claim(s2, m, self.big(x), place, ev.start, ev.end, pop, quote=self.chance(0.8), ev=ev,
+                       asserted=False)
+        return None
+
+    def cluster_correction(self, ev: Event) -> None:
+        """A figure in a report that the same author withdraws in a later one (a correction)."""
+        docs = [s for s in ev.sources if s.kind == "document" and s.dated and s.written is None and s.author]
+        if not docs:
+            return self.cluster_single(ev)
+        src = self.pick(docs)
+        m = self.pick(EVENT_TYPE[ev.type][2])
+        place, pop = self.scope_place(ev), self.population()
+        rid = self.claim(src, m, value_around(self.rng, self.true_count(m, place)), place, ev.start, ev.end, pop,
+                         quote=self.chance(0.8), ev=ev, status=self.pick([None, "unverified"]))
+        if rid is None:
+            return None
+        said = self.asserted_end[rid]
+        later = [d for d in self.documents
+                 if d.author == src.author and d.dated and d.written is None and d.date > said]
+        if later:
+            self.doc_retracts.setdefault(min(later, key=lambda d: (d.date, d.id)).id, []).append(rid)
+        return None
+
+    def voice_sources(self, ev: Event, k: int, officials: int) -> list[Source]:
+        """Up to k sources of k different voices, `officials` of them official, the event's own first."""
+        pool = list(ev.sources)
+        self.rng.shuffle(pool)
+        chosen: list[Source] = []
+        voices: set[str] = set()
+
+        def take(src: Source) -> None:
+            if src.voice not in voices:
+                voices.add(src.voice)
+                chosen.append(src)
+
+        for src in pool:
+            if src.official and sum(c.official for c in chosen) < officials:
+                take(src)
+        for _ in range(40):
+            if sum(c.official for c in chosen) >= officials or not self.official_sources:
+                break
+            take(self.pick(self.official_sources))
+        for src in pool:
+            if len(chosen) >= k:
+                break
+            if not src.official:
+                take(src)
+        for _ in range(200):
+            if len(chosen) >= k:
+                break
+            src = self.pick(self.sources)
+            if not src.official:
+                take(src)
+        return chosen[:k]
+
+    def cluster_voices(self, ev: Event) -> None:
+        """Many voices, one scope: 4-8 orgs, witnesses and documents, official and not, each with its own figure
+        for the same measure, place, period and population (officials often lower, others around or above)."""
+        k = min(self.rng.randint(4, 8), self.claims_left)
+        if k < 4:
+            return self.cluster_agree(ev)
+        m = self.pick(EVENT_TYPE[ev.type][2])
+        place, pop = self.scope_place(ev), self.population()
+        x = self.true_count(m, place)
+        for src in self.voice_sources(ev, k, self.rng.randint(1, 3)):
+            if src.official:
+                y = max(0, int(x * self.rng.uniform(0.35, 1.0)))
+            else:
+                y = int(x * self.rng.choice([1.0, 1.0, self.rng.uniform(0.8, 1.3), self.rng.uniform(1.3, 3.0)]))
+            status = "random" if src.official or self.chance(0.85) else self.pick(["unverified", "disputed"])
+            self.claim(src, m, value_around(self.rng, y), place, ev.start, ev.end, pop, quote=self.chance(0.75),
+                       ev=ev, status=status)
+        return None
+
+    def cluster_stock(self, ev: Event) -> None:
+        """People held in custody (or in hospital in a serious condition) on a date: 2-4 voices on one day, and an
+        official body's figures for later days (each day its own count: compared on the same date only)."""
+        m = STOCK_OF_EVENT.get(ev.type, "in-custody")
+        place = ev.town if self.chance(0.7) or not ev.town.within else PLACES[ev.town.within]
+        pop = "all" if self.chance(0.8) else "civilians"
+        x = self.true_count(m, place)
+        day = ev.start + timedelta(days=self.rng.randint(0, (ev.end - ev.start).days + 3))
+        srcs = self.voice_sources(ev, min(self.rng.randint(2, 4), self.claims_left), 1)
+        for src in srcs:
+            y = max(0, int(x * self.rng.uniform(0.5, 1.0))) if src.official else int(x * self.rng.uniform(0.9, 2.0))
+            self.claim(src, m, value_around(self.rng, y), place, day, day, pop, quote=self.chance(0.75), ev=ev)
+        official = next((s for s in srcs if s.official), None)
+        if official is not None:
+            later = day
+            for _ in range(self.rng.randint(1, 2)):  # fewer held as the days pass
+                later = later + timedelta(days=self.rng.randint(2, 10))
+                x = max(0, int(x * self.rng.uniform(0.4, 0.9)))
+                self.claim(official, m, self.big(x), place, later, later, pop, quote=self.chance(0.6), ev=ev)
+        return None
+
     # ----------------------------------------------------------------------------------- all
 
     def run(self) -> list[Rec]:
@@ -1653,6 +2056,13 @@ class Generator:
         self.gen_statements()
         self.gen_testimonies()
         self.gen_claims()
+        while self.statements_left > 0:  # the statements the figures over time did not use
+            self.statements_left -= 1
+            self.generic_statement()
+        for doc, claims in self.doc_retracts.items():
+            rec = self.doc_recs[doc]
+            at = next((i for i, line in enumerate(rec.lines) if line.startswith(("tags:", "notes:"))), len(rec.lines))
+            rec.lines.insert(at, f"retracts: {flow_list(claims)}")
         assert len(self.records) == self.n, (len(self.records), self.n)
         return self.records
 
@@ -1680,6 +2090,8 @@ def ledger_yaml(n: int, seed: int) -> str:
     width = max(len(m[0]) for m in MEASURES) + 1
     for m in MEASURES:
         w = f", within: {m[2]}" if m[2] else ""
+        if m[0] in STOCK:
+            w += ", counts: stock"
         out.append(f"  {(m[0] + ':').ljust(width)} {{label: {scalar(m[1], flow=True)}{w}}}")
     out += ["", "allegations:"] + [f"  - {a}" for a in ALLEGATIONS]
     out += ["", "figures:", "  approx: 0.1", ""]

@@ -39,6 +39,10 @@ PARAMS_FILE = ".bench-params.json"
 MAX_COMMAND_LINE = 100_000  # characters per check-jsonschema command line
 JSONSCHEMA_PROCESSES = 2
 HELP_RUNS = 20
+# `ledger check` hashes again, rather than trusts, a file changed less than 2 s before its cache was written
+# (git's "racy" rule: ledger/cache.py, RACY_NS): a cold check started sooner than this after a record file was
+# written leaves the next check one file to read again, and "warm" would time that instead of nothing changed.
+SETTLE_SECONDS = 2.5
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -168,14 +172,17 @@ with open(out, "w") as f:
 """
 
 
-def timed(cmd: list[object], cwd: Path, stdout_to_null: bool = False, sampler: TreeSampler | None = None) -> Run:
-    """Run `cmd` with stdout/stderr captured; its wall time, CPU time, peak memory and exit code."""
+def timed(cmd: list[object], cwd: Path, stdout_to_null: bool = False, sampler: TreeSampler | None = None,
+          env: dict[str, str] | None = None) -> Run:
+    """Run `cmd` with stdout/stderr captured; its wall time, CPU time, peak memory and exit code. `env`: variables
+    set for it on top of the runner's environment."""
     argv = [str(c) for c in cmd]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.NamedTemporaryFile("r", suffix=".rusage") as report:
         sink = subprocess.DEVNULL if stdout_to_null else out
         proc = subprocess.Popen([str(PYTHON), "-I", "-S", "-c", LAUNCHER, report.name, *argv], cwd=cwd,
-                                stdin=subprocess.DEVNULL, stdout=sink, stderr=err)
+                                stdin=subprocess.DEVNULL, stdout=sink, stderr=err,
+                                env={**os.environ, **env} if env else None)
         if sampler is not None:
             sampler.add(proc.pid)
         _, status, _ = os.wait4(proc.pid, 0)
@@ -333,6 +340,7 @@ def run_jsonschema(folder: Path, batches: list[list[list[str]]]) -> tuple[list[R
 def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> dict[str, object]:
     log(f"size {size}:")
     folder, gen_seconds = ensure_ledger(work, size)
+    last_write = time.time() if gen_seconds is not None else 0.0  # when a record file was last written
     schema = timed([LEDGER, "schema", "--ledger", folder], folder)
     if schema.exit != 0:
         raise SystemExit(f"`ledger schema` failed ({schema.exit}):\n{schema.stderr_tail}")
@@ -340,12 +348,13 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
     log(f"  {len(files)} record files; warming the OS page cache with one untimed floor run")
     timed([PYTHON, FLOOR, folder], folder)
 
-    raw: dict[str, list[list[Run]]] = {k: [] for k in ("cold", "warm", "diff", "changed", "jsonschema", "floor")}
+    raw: dict[str, list[list[Run]]] = {k: [] for k in ("cold", "warm", "diff", "diff_text", "diff_md", "changed",
+                                                       "jsonschema", "floor")}
     trees: dict[str, list[int]] = {k: [] for k in raw}
 
-    def one(key: str, cmd: list[object], null: bool = False) -> Run:
+    def one(key: str, cmd: list[object], null: bool = False, env: dict[str, str] | None = None) -> Run:
         with TreeSampler() as sampler:
-            run = timed([str(c) for c in cmd], folder, stdout_to_null=null, sampler=sampler)
+            run = timed([str(c) for c in cmd], folder, stdout_to_null=null, sampler=sampler, env=env)
         raw[key].append([run])
         trees[key].append(sampler.peak_kib)
         status = "" if run.exit == 0 else f"  EXIT {run.exit}: {(run.stdout_tail or run.stderr_tail)[-300:]}"
@@ -356,14 +365,19 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
     for rep in range(repeat):
         log(f"  repetition {rep + 1}/{repeat}")
         shutil.rmtree(folder / ".ledger" / "cache", ignore_errors=True)
+        time.sleep(max(0.0, last_write + SETTLE_SECONDS - time.time()))  # no record file "racy" for the cache
         one("cold", check)
         one("warm", check)
-        one("diff", [LEDGER, "diff-figures", "--ledger", folder, "--format", "json"], null=True)
+        diff = [LEDGER, "diff-figures", "--ledger", folder, "--format"]
+        one("diff", [*diff, "json"], null=True)
+        one("diff_text", [*diff, "text"], null=True, env=TEXT_ENV)
+        one("diff_md", [*diff, "markdown"], null=True)
         path, original = change_one_claim(folder, rep + 1)
         try:
             one("changed", check)
         finally:
             path.write_bytes(original)  # leave the generated ledger as generated
+            last_write = time.time()
         if not skip_jsonschema:
             batches = jsonschema_batches(folder, files)
             runs, tree = run_jsonschema(folder, batches)
@@ -377,12 +391,17 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
     comparison = compare_step(folder)
     log(f"    comparison step: {comparison['claims']} claims in {comparison['seconds']:.2f} s "
         f"({comparison['microseconds_per_claim']:.1f} µs a claim)")
+    counts = count_findings(folder)
+    log(f"    diff-figures: {counts['claims']} claims, {counts['findings']} findings "
+        f"({counts['findings_not_agree']} not `agree`; with --all: {counts['all']['findings']})")
 
     labels = {
         "cold": "ledger check (cold: no cache)",
         "warm": "ledger check (warm: nothing changed)",
         "changed": "ledger check (one claim changed)",
         "diff": "ledger diff-figures --format json",
+        "diff_text": "ledger diff-figures --format text (COLUMNS=80)",
+        "diff_md": "ledger diff-figures --format markdown",
         "jsonschema": f"check-jsonschema ({JSONSCHEMA_PROCESSES} processes in parallel)",
         "floor": "floor: read + yaml CSafeLoader",
     }
@@ -412,6 +431,9 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
         "cold_over_warm": ratio("cold", "warm"),
         "cold_over_one_changed": ratio("cold", "changed"),
         "diff_figures_over_cold_check": ratio("diff", "cold"),
+        "diff_text_over_json": ratio("diff_text", "diff"),
+        "diff_markdown_over_json": ratio("diff_md", "diff"),
+        "findings_over_claims": counts["findings"] / counts["claims"] if counts["claims"] else None,
         "cold_check_records_per_second": size / cold if cold > 0 else None,
         "floor_records_per_second": size / floor if floor > 0 else None,
     }
@@ -420,6 +442,8 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
         if not m.ok:
             tail = next((str(r["output_tail"]) for r in m.runs if r["exit"] != 0 and r["output_tail"]), "")
             problems.append(f"{m.label}: exit {m.exits}" + (f": {tail.splitlines()[-1]}" if tail else ""))
+    if counts["exit"] != 0:
+        problems.append(f"ledger diff-figures --format json (untimed, for the counts): exit {counts['exit']}")
     summary = raw["cold"][0][0].stdout_tail.splitlines()[-1] if raw["cold"][0][0].stdout_tail else ""
     return {
         "records": size,
@@ -431,23 +455,70 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
         "measures": {k: {**asdict(m), "ok": m.ok} for k, m in measures.items()},
         "derived": derived,
         "comparison_step": comparison,
+        "diff_figures_counts": counts,
+        "targets": targets(derived, counts),
         "problems": problems,
     }
 
 
+def targets(derived: dict[str, float | None], counts: dict[str, object]) -> list[dict[str, object]]:
+    """Issue 12's targets for diff-figures: each with the measured figure and whether it is met."""
+    out = []
+    for name, value, limit in [
+        ("findings ≤ claims", counts["findings"], counts["claims"]),
+        ("findings with --all ≤ claims", counts["all"]["findings"], counts["claims"]),  # type: ignore[index]
+        ("diff-figures json ≤ 1.5 × cold check", derived["diff_figures_over_cold_check"], 1.5),
+        ("diff-figures text ≤ 2 × json", derived["diff_text_over_json"], 2.0),
+        ("diff-figures markdown ≤ 2 × json", derived["diff_markdown_over_json"], 2.0),
+    ]:
+        met = None if value is None or limit is None else value <= limit  # type: ignore[operator]
+        out.append({"target": name, "value": value, "limit": limit, "met": met})
+    return out
+
+
+TEXT_ENV = {"COLUMNS": "80"}  # the text format fits the terminal's width: the same width for every run
+
+
+def count_findings(folder: Path) -> dict[str, object]:
+    """The claims and findings of `ledger diff-figures --format json` (untimed), and with `--all` (agreements too)."""
+    out: dict[str, object] = {}
+    for key, extra in (("default", []), ("all", ["--all"])):
+        with tempfile.TemporaryFile() as f:
+            done = subprocess.run([str(LEDGER), "diff-figures", "--ledger", str(folder), "--format", "json", *extra],
+                                  stdout=f, stderr=subprocess.PIPE, check=False)
+            f.seek(0)
+            data = json.load(f) if done.returncode == 0 else {"findings": [], "claims": {}}
+        kinds: dict[str, int] = {}
+        for finding in data["findings"]:
+            kinds[finding["kind"]] = kinds.get(finding["kind"], 0) + 1
+        out[key] = {"exit": done.returncode, "claims": len(data["claims"]), "findings": len(data["findings"]),
+                    "findings_not_agree": sum(n for k, n in kinds.items() if k != "agree"),
+                    "kinds": dict(sorted(kinds.items()))}
+    default = out["default"]
+    return {"claims": default["claims"], "findings": default["findings"],  # type: ignore[index]
+            "findings_not_agree": default["findings_not_agree"], "kinds": default["kinds"],  # type: ignore[index]
+            "exit": max(default["exit"], out["all"]["exit"]), "all": out["all"]}  # type: ignore[index]
+
+
 COMPARE = """
-import json, sys, time
+import contextlib, json, sys, time
 from pathlib import Path
 from ledger.crosscheck import crosscheck
 from ledger.load import load_ledger
+try:
+    from ledger.collector import collecting  # diff-figures cross-checks with the garbage collector off
+except ImportError:
+    collecting = lambda enabled: contextlib.nullcontext()
 ledger, _ = load_ledger(Path(sys.argv[1]))
 best = None
-for _ in range(3):
-    start = time.perf_counter()
-    report = crosscheck(ledger)
-    elapsed = time.perf_counter() - start
-    best = elapsed if best is None else min(best, elapsed)
-print(json.dumps({"claims": len(report.claims), "findings": len(report.findings), "seconds": best}))
+with collecting(False):
+    for _ in range(3):
+        start = time.perf_counter()
+        report = crosscheck(ledger)  # a FigureReport: .claims (by id), .findings (agreements included)
+        elapsed = time.perf_counter() - start
+        best = elapsed if best is None else min(best, elapsed)
+print(json.dumps({"claims": len(report.claims), "findings": len(report.findings),
+                  "findings_not_agree": sum(1 for f in report.findings if f.kind != "agree"), "seconds": best}))
 """
 
 
@@ -516,6 +587,7 @@ def machine() -> dict[str, object]:
         "python": sys.version.split()[0],
         "python_executable": str(PYTHON),
         "ledger_version": version([LEDGER, "--version"]),
+        "ledger_package": ledger_package(),
         "check_jsonschema_version": version([CHECK_JSONSCHEMA, "--version"]).replace("check-jsonschema, version ", ""),
         "pyyaml": version([PYTHON, "-c", "import yaml; print(yaml.__version__, 'libyaml' if "
                            "hasattr(yaml, 'CSafeLoader') else 'no libyaml')"]),
@@ -523,13 +595,16 @@ def machine() -> dict[str, object]:
     }
 
 
-ORDER = ["cold", "warm", "changed", "diff", "jsonschema", "floor"]
+ORDER = ["cold", "warm", "changed", "diff", "diff_text", "diff_md", "jsonschema", "floor"]
 DERIVED_LABELS = [
     ("cold_check_over_floor", "cold check / floor", "×"),
     ("jsonschema_over_cold_check", "check-jsonschema / cold check", "×"),
     ("cold_over_warm", "cold / warm check", "×"),
     ("cold_over_one_changed", "cold / one-changed check", "×"),
-    ("diff_figures_over_cold_check", "diff-figures / cold check", "×"),
+    ("diff_figures_over_cold_check", "diff-figures json / cold check", "×"),
+    ("diff_text_over_json", "diff-figures text / json", "×"),
+    ("diff_markdown_over_json", "diff-figures markdown / json", "×"),
+    ("findings_over_claims", "findings / claims", "ratio"),
     ("cold_check_records_per_second", "cold check, records per second", "/s"),
 ]
 
@@ -577,8 +652,30 @@ def derived_lines(d: dict[str, float | None]) -> list[tuple[str, str]]:
     out = []
     for key, label, unit in DERIVED_LABELS:
         v = d.get(key)
-        out.append((label, "–" if v is None else (f"{v:,.0f} records/s" if unit == "/s" else f"{v:,.2f}×")))
+        out.append((label, "–" if v is None else (f"{v:,.0f} records/s" if unit == "/s" else
+                                                 f"{v:,.3f}" if unit == "ratio" else f"{v:,.2f}×")))
     return out
+
+
+def counts_text(c: dict[str, object]) -> str:
+    kinds = ", ".join(f"{n:,} {k}" for k, n in c["kinds"].items())  # type: ignore[union-attr]
+    a = c["all"]
+    return (f"{c['claims']:,} claims, {c['findings']:,} findings ({c['findings_not_agree']:,} not `agree`: "
+            f"{kinds or 'none'}); with `--all`, {a['findings']:,} findings "  # type: ignore[index]
+            f"({a['findings_not_agree']:,} not `agree`)")  # type: ignore[index]
+
+
+def target_text(t: dict[str, object], with_mark: bool = True) -> str:
+    v, limit = t["value"], t["limit"]
+    if v is None:
+        text = "–"
+    elif isinstance(v, int):
+        text = f"{v:,} (of {limit:,})"
+    else:
+        text = f"{v:.2f}×"
+    if not with_mark or t["met"] is None:
+        return text
+    return f"{text}  {'met' if t['met'] else 'MISSED'}"
 
 
 def render_text(results: dict[str, object]) -> str:
@@ -591,6 +688,9 @@ def render_text(results: dict[str, object]) -> str:
         c = r["comparison_step"]
         parts.append(f"  {'comparison step (diff-figures)':<34} {c['claims']:,} claims in {c['seconds']:.3f} s, "
                      f"{c['microseconds_per_claim']:.1f} µs a claim")
+        parts.append(f"  {'diff-figures findings':<34} {counts_text(r['diff_figures_counts'])}")
+        for t in r["targets"]:
+            parts.append(f"  target {t['target']:<40} {target_text(t)}")
         for p in r["problems"]:
             parts.append(f"  PROBLEM: {p}")
     s = results["startup"]  # type: ignore[index]
@@ -624,6 +724,10 @@ def render_md(results: dict[str, object]) -> str:
         c = r["comparison_step"]
         out.append(f"| diff-figures comparison step alone | {c['claims']:,} claims in {c['seconds']:.3f} s, "
                    f"{c['microseconds_per_claim']:.1f} µs a claim |")
+        out.append(f"| diff-figures findings | {counts_text(r['diff_figures_counts'])} |")
+        out += ["", "| target | measured | met |", "|---|---:|:---:|"]
+        out += [f"| {t['target']} | {target_text(t, False)} | {'–' if t['met'] is None else '✓' if t['met'] else '✗'} |"
+                for t in r["targets"]]
         if r["problems"]:
             out += ["", *[f"- **Problem:** {p}" for p in r["problems"]]]
         if r["cold_check_summary"]:
@@ -650,10 +754,22 @@ def render_md(results: dict[str, object]) -> str:
 def byte_compile() -> None:
     """Compile the ledger package to bytecode once, as pip does when it installs a wheel: with
     PYTHONDONTWRITEBYTECODE set and an editable install, every run would otherwise compile every module."""
-    where = subprocess.run([PYTHON, "-c", "import ledger, os; print(os.path.dirname(ledger.__file__))"],
-                           capture_output=True, text=True, check=True).stdout.strip()
+    where = subprocess.run([PYTHON, "-c", WHERE], capture_output=True, text=True, check=True).stdout.strip()
     subprocess.run([PYTHON, "-m", "compileall", "-q", where], check=True)
     log(f"byte-compiled {where}")
+    used = ledger_package()
+    if used != where:  # run from another checkout (a git worktree) than the one the venv's `ledger` imports
+        log(f"warning: the `ledger` command imports {used}, not {where}: its bytecode was not compiled, and "
+            "each timed ledger command compiles whatever is stale there")
+
+
+WHERE = "import ledger, os; print(os.path.dirname(ledger.__file__))"
+
+
+def ledger_package() -> str:
+    """The folder of the `ledger` package that the `ledger` command imports (its script's folder first on the
+    path, as for the script itself, rather than the current folder)."""
+    return subprocess.run([PYTHON, "-c", WHERE], capture_output=True, text=True, check=True, cwd=BIN).stdout.strip()
 
 
 def main(argv: list[str] | None = None) -> int:

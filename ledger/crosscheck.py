@@ -393,14 +393,26 @@ class _Timeline:
         self.nesting = _Nesting(config)
         self.views, self.sums = views, sums
         self.series: dict[tuple[str, Question, object], _Series] = {}
-        # the series of each question: all of them (what an official figure meets), the official ones and each
-        # voice's own (what any other figure meets), so that a figure that is not official never walks the series
-        # of the many voices that are not official either
-        self.by_question: dict[Question, list[tuple[str, Question, object]]] = defaultdict(list)
-        self.official: dict[Question, list[tuple[str, Question, object]]] = defaultdict(list)
+        # The series each figure meets, found without walking them all: by question and by the months their periods
+        # cover (a figure meets only series whose periods may overlap its own), all of them
+        # (what an official figure meets) and the official ones (what any other figure meets), and each voice's own.
+        # A question can hold figures for years of events: walking all its series for each figure grew with the
+        # square of the ledger.
+        self.by_month: dict[int, dict[Question, list[tuple[str, Question, object]]]] = defaultdict(
+            lambda: defaultdict(list))
+        self.official: dict[int, dict[Question, list[tuple[str, Question, object]]]] = defaultdict(
+            lambda: defaultdict(list))
+        self.own_by_voice: dict[str, list[tuple[str, Question, object]]] = defaultdict(list)
         self.own: dict[tuple[str, Question], list[tuple[str, Question, object]]] = defaultdict(list)
+        self.months: dict[tuple[str, Question, object], tuple[int, int]] = {}  # the months a series is filed under
+        # every series of a question, and its official ones: walked instead when a figure's period spans more months
+        # than the question has series (a figure for 16 years of events)
+        self.in_question: dict[Question, list[tuple[str, Question, object]]] = defaultdict(list)
+        self.official_in: dict[Question, list[tuple[str, Question, object]]] = defaultdict(list)
+        self.order: dict[tuple[str, Question, object], int] = {}  # when each series began: the order they are met
         self.reported: set[frozenset[str]] = set()
         self.related = self._related_questions({c.key for c in views.values()})
+        self.related_set = {q: frozenset(qs) for q, qs in self.related.items()}
 
     def _related_questions(self, questions: set[Question]) -> dict[Question, list[Question]]:
         """For each question, itself and the questions within or around it: the broader ones from the product of
@@ -424,14 +436,68 @@ class _Timeline:
                 found[claim.id] = (relations, revised)
             key = _series_key(claim)
             if key not in self.series:
-                self.by_question[claim.key].append(key)
+                self.order[key] = len(self.order)
+                self.in_question[claim.key].append(key)
                 if claim.voice.official:
-                    self.official[claim.key].append(key)
+                    self.official_in[claim.key].append(key)
                 else:
                     self.own[(claim.voice.id, claim.key)].append(key)
+                    self.own_by_voice[claim.voice.id].append(key)
                 self.series[key] = _Series()
+            self._file(key, claim)
             self.series[key].claims.append(claim)
         return found
+
+    def _file(self, key: tuple[str, Question, object], claim: ClaimView) -> None:
+        """File the series under the months its periods now cover (a running total's grow)."""
+        first, last = _month(claim.period.start), _month(claim.period.end)
+        had = self.months.get(key)
+        if had is not None:
+            first, last = min(first, had[0]), max(last, had[1])
+        for month in range(first, last + 1):
+            if had is None or not had[0] <= month <= had[1]:
+                self._under(key, claim, month)
+        self.months[key] = (first, last)
+
+    def _under(self, key: tuple[str, Question, object], claim: ClaimView, month: int) -> None:
+        self.by_month[month][claim.key].append(key)
+        if claim.voice.official:
+            self.official[month][claim.key].append(key)
+
+    def _met(self, claim: ClaimView) -> list[tuple[str, Question, object]]:
+        """The series `claim` meets, in the order they began: of its question and those within or around it, whose
+        periods may overlap its own; all of them for an official figure, else the official ones and the voice's own.
+        Each lookup walks the shorter of two lists (a broad question has hundreds of narrower ones; a month, a
+        few questions), so that neither many questions nor many months make it slow."""
+        first, last = _month(claim.period.start), _month(claim.period.end)
+        official = claim.voice.official
+        related, related_set = self.related[claim.key], self.related_set[claim.key]
+        met: set[tuple[str, Question, object]] = set()
+        if last - first >= _LONG:  # a figure for years: each series of the questions it meets is checked
+            listed, months = (self.in_question if official else self.official_in), self.months
+            for question in related:
+                met.update(k for k in listed.get(question, ()) if months[k][0] <= last and months[k][1] >= first)
+        else:
+            index = self.by_month if official else self.official
+            for month in range(first, last + 1):
+                bucket = index.get(month)
+                if not bucket:
+                    continue
+                if len(bucket) < len(related):
+                    for question, keys in bucket.items():
+                        if question in related_set:
+                            met.update(keys)
+                else:
+                    for question in related:
+                        met.update(bucket.get(question, ()))
+        if not official:
+            mine = self.own_by_voice.get(claim.voice.id, ())
+            if len(mine) < len(related):
+                met.update(k for k in mine if k[1] in related_set)
+            else:
+                for question in related:
+                    met.update(self.own.get((claim.voice.id, question), ()))
+        return sorted(met, key=self.order.__getitem__)
 
     def _newcomer(self, claim: ClaimView) -> tuple[list[Relation], ClaimView | None]:
         own = self.series.get(_series_key(claim))
@@ -439,13 +505,8 @@ class _Timeline:
         if revised is not None and (revised.source.id == claim.source.id or str(revised.value) == str(claim.value)
                                     or self.sums.related(claim.id, revised.id)):
             revised = None  # two figures of one statement, the same figure again, pieces of one whole: no revision
-        if claim.voice.official:
-            met = [key for question in self.related[claim.key] for key in self.by_question[question]]
-        else:  # the spread among the voices that are not official says how far apart they are
-            met = [key for question in self.related[claim.key]
-                   for key in (*self.official[question], *self.own[(claim.voice.id, question)])]
         relations = []
-        for key in met:
+        for key in self._met(claim):  # the spread among the voices that are not official says how far apart they are
             other = self.series[key].standing(claim.day)
             if other is None or other is revised or self.sums.related(claim.id, other.id):
                 continue
@@ -458,6 +519,13 @@ class _Timeline:
             self.reported.add(pair)
             relations.append(relation)
         return relations, revised
+
+
+_LONG = 24  # months: a figure's period longer than this meets series by checking each one's months
+
+
+def _month(day: date) -> int:
+    return day.year * 12 + day.month - 1
 
 
 def _day_end(when: When | None) -> date:
