@@ -33,17 +33,22 @@ def _style() -> Any:
                  title_font_size=14, colors=PALETTE, opacity="1", opacity_hover="1", transition="none")
 
 
-_SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.DOTALL)
 _CHART_ID = re.compile(r"chart-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def _finish(svg: str, chart_id: str, label: str) -> str:
+def _finish(svg: str, chart_id: str, label: str, lines: Sequence[str]) -> str:
     """pygal's SVG as the page inlines it: without its script, with an id that is the same on every run (pygal
-    draws a random one), and named for screen readers (the table under it is its text alternative)."""
+    draws a random one), named for screen readers (the table under it is its text alternative), and each series'
+    line drawn as `lines` says (CSS declarations, by series): pygal's own per-series stroke styles lose to its
+    `.reactive` rule, so these name the line itself."""
     from html import escape
 
     svg = _SCRIPT.sub("", svg)
     svg = _CHART_ID.sub(chart_id, svg)
+    rules = "".join(f"#{chart_id} .series.serie-{i} .line{{{css}}}" for i, css in enumerate(lines) if css)
+    if rules:
+        svg = svg.replace("</svg>", f"<style>{rules}</style></svg>")
     return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
 
 
@@ -68,6 +73,14 @@ def _bottom(claims: Sequence[ClaimView], top: int) -> int:
     """Zero when the figures are far apart (a chart that starts at zero shows how far), else just below them."""
     lowest = min(c.interval.lo for c in claims)
     return 0 if lowest <= top // 2 else max(0, lowest - max(1, (top - lowest) // 4))
+
+
+def nice_ticks(low: int, high: int, most: int = 6) -> list[int]:
+    """Round values to label an axis from `low` to `high` with: steps of 1, 2 or 5 times a power of ten."""
+    span, step = max(1, high - low), 1
+    while span // step > most:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2  # 1, 2, 5, 10, 20, 50, ...
+    return list(range(-(-low // step) * step, high + 1, step))
 
 
 def _date_label(day: date) -> str:
@@ -104,14 +117,15 @@ def timeline(chart_id: str, label: str, series: Sequence[tuple[str, bool, Sequen
     if first == last:  # one day: a little room either side, so that the points are not on the frame
         first, last = date.fromordinal(first.toordinal() - 3), date.fromordinal(last.toordinal() + 3)
     top = _top(dated)
-    chart = pygal.DateLine(width=WIDTH, height=HEIGHT, style=_style(), js=[], disable_xml_declaration=True,
-                           explicit_size=True, print_labels=True, legend_at_bottom=True, legend_at_bottom_columns=2,
-                           truncate_legend=60, show_x_guides=False, range=(_bottom(dated, top), top),
-                           x_value_formatter=_date_label, x_labels=_date_ticks(first, last),
-                           xrange=(first, last), margin=12, dots_size=4, stroke_style={"width": 2},
-                           value_formatter=lambda v: f"{v:,.0f}" if isinstance(v, (int, float)) else "")
-    ranges: list[list[Any]] = []
-    for name, official, claims in series:
+    chart = pygal.DateLine(
+        width=WIDTH, height=HEIGHT + 22 * len(series), style=_style(), js=[], disable_xml_declaration=True,
+        explicit_size=True, print_labels=True, legend_at_bottom=True, legend_at_bottom_columns=1, truncate_legend=-1,
+        truncate_label=-1, show_x_guides=False, range=(_bottom(dated, top), top), x_value_formatter=_date_label,
+        x_labels=_date_ticks(first, last), xrange=(first, last), margin_top=12, margin_left=12, margin_bottom=12,
+        margin_right=80, dots_size=4, value_formatter=lambda v: f"{v:,.0f}" if isinstance(v, (int, float)) else "")
+    ranges: list[tuple[int, list[Any]]] = []  # (the voice's series, its segment)
+    lines: list[str] = []
+    for voice, (name, official, claims) in enumerate(series):
         points = []
         for c in claims:
             if c.when is None:
@@ -129,15 +143,17 @@ def timeline(chart_id: str, label: str, series: Sequence[tuple[str, bool, Sequen
             points.append(point)
             lo, hi = c.interval.lo, c.interval.hi
             if hi is None:  # unbounded: a range to the top of the chart, and an arrow
-                ranges.append([(x, lo), {"value": (x, top), "label": "▲"}])
+                ranges.append((voice, [(x, lo), {"value": (x, top), "label": "▲"}]))
             elif hi != lo:
-                ranges.append([(x, lo), (x, hi)])
+                ranges.append((voice, [(x, lo), (x, hi)]))
         title = f"{name} (official)" if official else name
-        style = {"width": 3} if official else {"width": 1.5, "dasharray": "6, 4"}
-        chart.add(title, points, stroke_style=style, dots_size=5 if official else 4)
-    for segment in ranges:  # untitled: no legend entry, drawn in the colour after the voices'
-        chart.add(None, segment, show_dots=False, stroke_style={"width": 2})
-    return _finish(chart.render(is_unicode=True), chart_id, f"Timeline: {label}")
+        lines.append("stroke-width:3" if official else "stroke-width:1.5;stroke-dasharray:6 4")
+        chart.add(title, points, dots_size=5 if official else 4)
+    for voice, segment in ranges:  # untitled: no legend entry; in its voice's colour; pygal prints a point's label
+        # only beside a dot: the dots are a pixel
+        chart.add(None, segment, dots_size=1)
+        lines.append(f"stroke-width:2.5;stroke:{PALETTE[voice % len(PALETTE)]}")
+    return _finish(chart.render(is_unicode=True), chart_id, f"Timeline: {label}", lines)
 
 
 def standing_ranges(chart_id: str, label: str, rows: Sequence[tuple[str, bool, ClaimView]],
@@ -153,21 +169,25 @@ def standing_ranges(chart_id: str, label: str, rows: Sequence[tuple[str, bool, C
     lowest = min(claims, key=lambda c: (c.interval.hi if c.interval.hi is not None else top, c.id))
     highest = max(claims, key=lambda c: (c.interval.lo, c.id))
     height = 70 + 34 * len(rows)
+
+    def row_label(name: str, official: bool, c: ClaimView) -> str:
+        mark = " (lowest)" if c is lowest else " (highest)" if c is highest else ""
+        return f"{name}{' (official)' if official else ''}: {words(c)}{mark}"
+
     chart = pygal.XY(width=WIDTH, height=height, style=_style(), js=[], disable_xml_declaration=True,
                      explicit_size=True, print_labels=True, show_legend=False, show_y_guides=False,
                      range=(0.5, len(rows) + 0.5), xrange=(_bottom(claims, top), top), margin=12,
-                     y_labels=[{"label": (f"{name} (official)" if official else name)[:40], "value": len(rows) - i}
-                               for i, (name, official, _) in enumerate(rows)],
-                     x_value_formatter=lambda v: f"{v:,.0f}", truncate_label=40)
+                     margin_right=30, truncate_label=-1,
+                     y_labels=[{"label": row_label(*row), "value": len(rows) - i} for i, row in enumerate(rows)],
+                     x_labels=nice_ticks(_bottom(claims, top), top), x_value_formatter=lambda v: f"{v:,.0f}")
+    lines: list[str] = []
     for i, (name, official, c) in enumerate(rows):
         y = len(rows) - i
         lo, hi = c.interval.lo, c.interval.hi
-        mark = " (lowest)" if c is lowest else " (highest)" if c is highest else ""
-        text = f"{words(c)}{mark}"
-        end: dict[str, Any] = {"value": (hi if hi is not None else top, y), "label": text if hi is not None else
-                               f"▶ {text}"}
-        points: list[Any] = [(lo, y), end] if hi != lo else [{"value": (lo, y), "label": text}]
-        width = 10 if official else 6 if mark else 4
-        chart.add(name, points, stroke_style={"width": width, "linecap": "butt"}, dots_size=6 if hi == lo else 0,
-                  show_dots=hi == lo)
-    return _finish(chart.render(is_unicode=True), chart_id, f"Each voice's figure: {label}")
+        extreme = c is lowest or c is highest
+        # an unbounded figure runs to the edge under an arrow; a figure of one number is a dot
+        points: list[Any] = [(lo, y), {"value": (top, y), "label": "▶"} if hi is None else (hi, y)] \
+            if hi != lo else [(lo, y)]
+        lines.append(f"stroke-width:{10 if official else 6 if extreme else 4};stroke-linecap:butt")
+        chart.add(name, points, dots_size=(8 if official else 6) if hi == lo else 1)
+    return _finish(chart.render(is_unicode=True), chart_id, f"Each voice's figure: {label}", lines)
