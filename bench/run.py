@@ -348,8 +348,9 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
     log(f"  {len(files)} record files; warming the OS page cache with one untimed floor run")
     timed([PYTHON, FLOOR, folder], folder)
 
-    raw: dict[str, list[list[Run]]] = {k: [] for k in ("cold", "warm", "diff", "diff_text", "diff_md", "changed",
-                                                       "jsonschema", "floor")}
+    raw: dict[str, list[list[Run]]] = {k: [] for k in ("cold", "warm", "diff", "diff_text", "diff_md", "report",
+                                                       "changed", "jsonschema", "floor")}
+    page = work / f"report-{size}.html"  # outside the ledger: the report is no record
     trees: dict[str, list[int]] = {k: [] for k in raw}
 
     def one(key: str, cmd: list[object], null: bool = False, env: dict[str, str] | None = None) -> Run:
@@ -372,6 +373,7 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
         one("diff", [*diff, "json"], null=True)
         one("diff_text", [*diff, "text"], null=True, env=TEXT_ENV)
         one("diff_md", [*diff, "markdown"], null=True)
+        one("report", [LEDGER, "report", "--ledger", folder, "--out", page], null=True)
         path, original = change_one_claim(folder, rep + 1)
         try:
             one("changed", check)
@@ -391,6 +393,9 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
     comparison = compare_step(folder)
     log(f"    comparison step: {comparison['claims']} claims in {comparison['seconds']:.2f} s "
         f"({comparison['microseconds_per_claim']:.1f} µs a claim)")
+    rendered = browser_render(page)
+    log(f"    report: {page.stat().st_size / 1e6:.1f} MB; Chromium renders it in "
+        f"{'–' if rendered is None else f'{rendered:.2f} s'}")
     counts = count_findings(folder)
     log(f"    diff-figures: {counts['claims']} claims, {counts['findings']} findings "
         f"({counts['findings_not_agree']} not `agree`; with --all: {counts['all']['findings']})")
@@ -402,6 +407,7 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
         "diff": "ledger diff-figures --format json",
         "diff_text": "ledger diff-figures --format text (COLUMNS=80)",
         "diff_md": "ledger diff-figures --format markdown",
+        "report": "ledger report (HTML)",
         "jsonschema": f"check-jsonschema ({JSONSCHEMA_PROCESSES} processes in parallel)",
         "floor": "floor: read + yaml CSafeLoader",
     }
@@ -433,6 +439,10 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
         "diff_figures_over_cold_check": ratio("diff", "cold"),
         "diff_text_over_json": ratio("diff_text", "diff"),
         "diff_markdown_over_json": ratio("diff_md", "diff"),
+        "report_over_json": ratio("report", "diff"),
+        "report_bytes": page.stat().st_size,
+        "report_bytes_per_record": page.stat().st_size / size,
+        "report_browser_render_seconds": rendered,
         "findings_over_claims": counts["findings"] / counts["claims"] if counts["claims"] else None,
         "cold_check_records_per_second": size / cold if cold > 0 else None,
         "floor_records_per_second": size / floor if floor > 0 else None,
@@ -456,13 +466,14 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
         "derived": derived,
         "comparison_step": comparison,
         "diff_figures_counts": counts,
-        "targets": targets(derived, counts),
+        "targets": targets(derived, counts, size),
         "problems": problems,
     }
 
 
-def targets(derived: dict[str, float | None], counts: dict[str, object]) -> list[dict[str, object]]:
-    """Issue 12's targets for diff-figures: each with the measured figure and whether it is met."""
+def targets(derived: dict[str, float | None], counts: dict[str, object], size: int) -> list[dict[str, object]]:
+    """Issue 12's targets for diff-figures, issue 13's for the report: each with the measured figure and whether it
+    is met (the browser's time is asked for at 10,000 records)."""
     out = []
     for name, value, limit in [
         ("findings ≤ claims", counts["findings"], counts["claims"]),
@@ -470,10 +481,35 @@ def targets(derived: dict[str, float | None], counts: dict[str, object]) -> list
         ("diff-figures json ≤ 1.5 × cold check", derived["diff_figures_over_cold_check"], 1.5),
         ("diff-figures text ≤ 2 × json", derived["diff_text_over_json"], 2.0),
         ("diff-figures markdown ≤ 2 × json", derived["diff_markdown_over_json"], 2.0),
+        ("report ≤ 2 × diff-figures json", derived["report_over_json"], 2.0),
+        *([("Chromium renders the report in < 5 s", derived["report_browser_render_seconds"], 5.0)]
+          if size == 10_000 else []),
     ]:
         met = None if value is None or limit is None else value <= limit  # type: ignore[operator]
         out.append({"target": name, "value": value, "limit": limit, "met": met})
     return out
+
+
+def browser_render(page: Path) -> float | None:
+    """Seconds headless Chromium takes to open the report and lay it out (load, then every chart's box asked
+    for), the browser already started; None without Chromium or Playwright."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    if chromium is None:
+        return None
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=args)
+        tab = browser.new_page(viewport={"width": 1200, "height": 900})
+        start = time.perf_counter()
+        tab.goto(page.resolve().as_uri(), wait_until="load", timeout=120_000)
+        tab.evaluate("() => [...document.querySelectorAll('svg')].map(s => s.getBoundingClientRect().height)")
+        seconds = time.perf_counter() - start
+        browser.close()
+    return seconds
 
 
 TEXT_ENV = {"COLUMNS": "80"}  # the text format fits the terminal's width: the same width for every run
@@ -605,6 +641,9 @@ DERIVED_LABELS = [
     ("diff_text_over_json", "diff-figures text / json", "×"),
     ("diff_markdown_over_json", "diff-figures markdown / json", "×"),
     ("findings_over_claims", "findings / claims", "ratio"),
+    ("report_over_json", "report / diff-figures json", "×"),
+    ("report_bytes_per_record", "report, bytes per record", "B"),
+    ("report_browser_render_seconds", "report, Chromium opens and lays it out", "s"),
     ("cold_check_records_per_second", "cold check, records per second", "/s"),
 ]
 
@@ -653,7 +692,8 @@ def derived_lines(d: dict[str, float | None]) -> list[tuple[str, str]]:
     for key, label, unit in DERIVED_LABELS:
         v = d.get(key)
         out.append((label, "–" if v is None else (f"{v:,.0f} records/s" if unit == "/s" else
-                                                 f"{v:,.3f}" if unit == "ratio" else f"{v:,.2f}×")))
+                                                 f"{v:,.3f}" if unit == "ratio" else f"{v:,.0f} bytes" if
+                                                 unit == "B" else f"{v:,.2f} s" if unit == "s" else f"{v:,.2f}×")))
     return out
 
 

@@ -123,7 +123,7 @@ def timeline(chart_id: str, label: str, series: Sequence[tuple[str, bool, Sequen
         truncate_label=-1, show_x_guides=False, range=(_bottom(dated, top), top), x_value_formatter=_date_label,
         x_labels=_date_ticks(first, last), xrange=(first, last), margin_top=12, margin_left=12, margin_bottom=12,
         margin_right=80, dots_size=4, value_formatter=lambda v: f"{v:,.0f}" if isinstance(v, (int, float)) else "")
-    ranges: list[tuple[int, list[Any]]] = []  # (the voice's series, its segment)
+    ranges: dict[int, list[Any]] = {}  # by voice: its figures' ranges, each a segment, None between them
     lines: list[str] = []
     for voice, (name, official, claims) in enumerate(series):
         points = []
@@ -131,27 +131,29 @@ def timeline(chart_id: str, label: str, series: Sequence[tuple[str, bool, Sequen
             if c.when is None:
                 continue
             x = c.when.start
-            point: dict[str, Any] = {"value": (x, plotted(c))}
             marks = []
+            style = None
             if c.withdrawn is not None:
                 marks.append("withdrawn")
-                point["style"] = "fill: white; stroke-width: 2"
+                style = "fill: white; stroke-width: 2"
             elif c.status:
                 marks.append(c.status)
+            # a point with a label or a style of its own costs pygal a configuration of its own: only those
+            point: Any = (x, plotted(c))
             if marks:
-                point["label"] = ", ".join(marks)
+                point = {"value": point, "label": ", ".join(marks), **({"style": style} if style else {})}
             points.append(point)
             lo, hi = c.interval.lo, c.interval.hi
             if hi is None:  # unbounded: a range to the top of the chart, and an arrow
-                ranges.append((voice, [(x, lo), {"value": (x, top), "label": "▲"}]))
+                ranges.setdefault(voice, []).extend([(x, lo), {"value": (x, top), "label": "▲"}, None])
             elif hi != lo:
-                ranges.append((voice, [(x, lo), (x, hi)]))
+                ranges.setdefault(voice, []).extend([(x, lo), (x, hi), None])
         title = f"{name} (official)" if official else name
         lines.append("stroke-width:3" if official else "stroke-width:1.5;stroke-dasharray:6 4")
         chart.add(title, points, dots_size=5 if official else 4)
-    for voice, segment in ranges:  # untitled: no legend entry; in its voice's colour; pygal prints a point's label
-        # only beside a dot: the dots are a pixel
-        chart.add(None, segment, dots_size=1)
+    for voice, segments in ranges.items():  # untitled: no legend entry; in its voice's colour; pygal prints a
+        # point's label only beside a dot: the dots are a pixel
+        chart.add(None, segments[:-1], dots_size=1, allow_interruptions=True)
         lines.append(f"stroke-width:2.5;stroke:{PALETTE[voice % len(PALETTE)]}")
     return _finish(chart.render(is_unicode=True), chart_id, f"Timeline: {label}", lines)
 

@@ -294,7 +294,7 @@ def report(
                                                 f"comma-separated: {', '.join(FINDING_KINDS)}.",
                                                 show_default=False)] = None,
     charts: Annotated[int, typer.Option("--charts", min=0, help="Chart at most this many questions (those "
-                                        "that matter most); the others have their table.")] = 100,
+                                        "that matter most); the others have their table.")] = 20,
 ) -> None:
     """Write one self-contained HTML page of the figures, for colleagues who do not open a terminal.
 

@@ -36,7 +36,9 @@ from .display import html_text, prose
 if TYPE_CHECKING:
     from .load import Ledger
 
-DEFAULT_CHARTS = 100  # questions charted; a page of more charts is read by no one and is slow to open
+# questions charted: those that matter most; a chart costs pygal some milliseconds, and a page of hundreds of charts
+# is slow to open and read by no one
+DEFAULT_CHARTS = 20
 
 
 @dataclass
@@ -138,7 +140,7 @@ def _row(claim: ClaimView, vocab: Vocab, cites: Citations, key: Question) -> Row
                " ".join([*scope, period_words(claim.period)]), _status(claim), cites.cite(claim))
 
 
-def _charts(view: QuestionView, index: int, claims: list[ClaimView]) -> None:
+def _charts(view: QuestionView, index: int, claims: list[ClaimView]) -> tuple[str | None, str | None]:
     """The question's charts, of the figures its table lists (its own, and those its findings set against them),
     one series per voice in the order asserted: official voices first."""
     from . import charts
@@ -148,14 +150,47 @@ def _charts(view: QuestionView, index: int, claims: list[ClaimView]) -> None:
         by_voice.setdefault(c.voice.id, []).append(c)
     series = [(prose(cs[0].voice.name), cs[0].voice.official, cs)
               for _, cs in sorted(by_voice.items(), key=lambda kv: (not kv[1][0].voice.official, kv[1][0].day, kv[0]))]
-    view.timeline = charts.timeline(f"timeline-{index}", prose(view.title), series, lambda c: value_words(c.value))
+    timeline = charts.timeline(f"timeline-{index}", prose(view.title), series, lambda c: value_words(c.value))
     standing = []
     for name, official, voice_claims in series:
         stood = [c for c in voice_claims if c.withdrawn is None]
         if stood:
             standing.append((name, official, stood[-1]))
-    view.ranges = charts.standing_ranges(f"ranges-{index}", prose(view.title), standing,
-                                         lambda c: value_words(c.value))
+    return timeline, charts.standing_ranges(f"ranges-{index}", prose(view.title), standing,
+                                            lambda c: value_words(c.value))
+
+
+# The charts to draw, set before the worker processes are forked: they inherit it, and are sent only indices.
+_JOBS: list[tuple[QuestionView, int, list[ClaimView]]] = []
+
+
+def _chart_chunk(indices: list[int]) -> list[tuple[int, tuple[str | None, str | None]]]:
+    return [(i, _charts(*_JOBS[i])) for i in indices]
+
+
+def _draw(jobs: list[tuple[QuestionView, int, list[ClaimView]]]) -> None:
+    """Draw every job's charts into its view: on two processes or more where the machine has the cores and the
+    system forks (a chart costs pygal milliseconds), else here."""
+    import multiprocessing
+    import os
+
+    workers = min(4, os.cpu_count() or 1)
+    if len(jobs) < 8 or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        drawn = [(i, _charts(*job)) for i, job in enumerate(jobs)]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        import pygal  # noqa: F401  # imported once, before the fork, for every worker
+
+        _JOBS[:] = jobs
+        try:
+            chunks = [list(range(k, len(jobs), workers)) for k in range(workers)]
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                drawn = [pair for chunk in pool.map(_chart_chunk, chunks) for pair in chunk]
+        finally:
+            _JOBS.clear()
+    for i, (timeline, ranges) in drawn:
+        jobs[i][0].timeline, jobs[i][0].ranges = timeline, ranges
 
 
 def _sources(cites: Citations, ledger: Ledger | None) -> list[SourceView]:
@@ -194,7 +229,8 @@ def render_report(selection: Selection, made: datetime, commit: str | None, char
                   all_questions: bool = True) -> str:
     """The page: a summary, then each question (findings first) with its charts, paragraph, findings and table,
     then the numbered sources. `charts` questions at most are charted; `all_questions` adds the questions without
-    findings after those with."""
+    findings after those with: those several voices answer as sections, those one voice answers (nothing to
+    compare) as one table of other figures."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     vocab = Vocab(selection.config, html_text)
@@ -202,25 +238,31 @@ def render_report(selection: Selection, made: datetime, commit: str | None, char
     cites = Citations(vocab)
     groups = _questions(selection.findings)
     seen = {key for key, _ in groups}
+    others: list[ClaimView] = []  # the figures of questions that one voice alone answers: one table at the end
     if all_questions:
-        rest = sorted({c.key for c in selection.claims} - seen)
-        groups += [(key, []) for key in rest]
+        for key in sorted({c.key for c in selection.claims} - seen):
+            if len(selection.report.series.get(key, {})) > 1 or key not in selection.report.series:
+                groups.append((key, []))
+            else:
+                others += _question_claims(selection, key, [])
     questions = []
+    jobs: list[tuple[QuestionView, int, list[ClaimView]]] = []
     for index, (key, findings) in enumerate(groups, start=1):
         lines = question_paragraph(key, findings, selection.report, vocab, cites)
         title = plain.question(key)
         view = QuestionView(
-            anchor=f"q-{index}", title=title[:1].upper() + title[1:],
+            anchor=f"q-{index}", title=_cap(title),
             kinds=sorted({k for f in findings for k in f.kinds}, key=KINDS.index),
             paragraph=_linked(lines[2]) if len(lines) > 2 else "",
             findings=[_finding_line(f, plain) for f in findings], rows=[])
         claims = _question_claims(selection, key, findings)
         view.rows = [_row(c, plain, cites, key) for c in claims]
         if index <= charts:
-            _charts(view, index, claims)
+            jobs.append((view, index, claims))
         else:
             view.charted = False
         questions.append(view)
+    _draw(jobs)
     env = Environment(loader=PackageLoader("ledger", "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
     template = env.get_template("report.html")
@@ -232,4 +274,9 @@ def render_report(selection: Selection, made: datetime, commit: str | None, char
         questions=[{**q.__dict__, "paragraph": Markup(q.paragraph),
                     "timeline": Markup(q.timeline) if q.timeline else None,
                     "ranges": Markup(q.ranges) if q.ranges else None} for q in questions],
+        others=[(_cap(plain.question(c.key)), _row(c, plain, cites, c.key)) for c in others],
         sources=_sources(cites, selection.ledger), charts=charts, charted=sum(q.charted for q in questions))
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
