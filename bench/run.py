@@ -631,7 +631,7 @@ def machine() -> dict[str, object]:
     }
 
 
-ORDER = ["cold", "warm", "changed", "diff", "diff_text", "diff_md", "jsonschema", "floor"]
+ORDER = ["cold", "warm", "changed", "diff", "diff_text", "diff_md", "report", "jsonschema", "floor"]
 DERIVED_LABELS = [
     ("cold_check_over_floor", "cold check / floor", "×"),
     ("jsonschema_over_cold_check", "check-jsonschema / cold check", "×"),
@@ -712,7 +712,7 @@ def target_text(t: dict[str, object], with_mark: bool = True) -> str:
     elif isinstance(v, int):
         text = f"{v:,} (of {limit:,})"
     else:
-        text = f"{v:.2f}×"
+        text = f"{v:.2f} s" if str(t["target"]).endswith(" s") else f"{v:.2f}×"
     if not with_mark or t["met"] is None:
         return text
     return f"{text}  {'met' if t['met'] else 'MISSED'}"

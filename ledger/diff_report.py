@@ -341,7 +341,8 @@ class Paragraph:
         if finding.revised is not None and finding.revised.id not in self.said:
             r = finding.revised
             change = "up" if a.interval.lo > r.interval.lo else "down"
-            self.sentences.append(f"{_cap(self.vocab.text(a.voice.prose))} revised its figure {change} from "
+            whose = "their" if a.voice.id.startswith(("person:", "witness:")) else "its"  # a person's, an org's
+            self.sentences.append(f"{_cap(self.vocab.text(a.voice.prose))} revised {whose} figure {change} from "
                                   f"{value_words(r.value)}{_when(r)} {self.cites.cite(r)} to "
                                   f"{value_words(a.value)}{_when(a)} {self.cites.cite(a)}.")
             self.said.update((r.id, a.id))
