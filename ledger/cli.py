@@ -514,11 +514,12 @@ def _identity_failure(e: Exception) -> typer.Exit:
 
 @keys_app.command("init")
 def keys_init(identity: IdentityOption = None) -> None:
-    """Create your age key, outside any repository, readable by you only; print its public recipient and the
-    public signing key derived from it, which the team lists in ledger.yaml."""
-    from .identity import IdentityError, default_identity_path, init_identity
+    """Create your age key (at --identity, else $LEDGER_IDENTITY, else in your config folder), outside any
+    repository, readable by you only; print its public recipient and the public signing key derived from it,
+    which the team lists in ledger.yaml."""
+    from .identity import IdentityError, init_identity, new_identity_path
 
-    path = identity or default_identity_path()
+    path = new_identity_path(identity)
     try:
         init_identity(path)
     except (IdentityError, OSError) as e:

@@ -61,6 +61,13 @@ def default_identity_path() -> Path:
     return Path(base) / "ledger" / "identity.txt"
 
 
+def new_identity_path(option: Path | None) -> Path:
+    """Where `ledger keys init` writes a new key: `--identity`, else $LEDGER_IDENTITY, else the default place, as
+    every command that reads a key looks for it."""
+    env = os.environ.get(IDENTITY_ENV)
+    return option if option is not None else Path(env) if env else default_identity_path()
+
+
 def identity_path(option: Path | None) -> Path | None:
     """The key file to use: `--identity`, else $LEDGER_IDENTITY, else the default one if it exists."""
     if option is not None:

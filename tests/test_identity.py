@@ -79,6 +79,7 @@ def test_the_canary_appears_in_no_output_and_no_file(team: LedgerDir, tmp_path: 
         run("check", "--ledger", root, "--format", fmt, "--no-cache", "--history", code=None)
     for fmt in ("text", "markdown", "json"):
         run("diff-figures", "--ledger", root, "--format", fmt, "--all")
+    run("report", "--ledger", root, "--out", "-")
     run("reveal", "temir-t", "--ledger", root, code=2)  # not a terminal: refused
     run("add", "person", "--protected", "--set", "pseudonym=Ulan U.", "--identity-from", "-", "--dry-run",
         "--ledger", root, input=IDENTITY_YAML.replace("Zhanbolat", "Another"))
@@ -424,3 +425,16 @@ def test_every_way_of_giving_a_record_goes_through_the_protection_policy(team: L
     written = sorted(p.name for p in (team.root / "records" / "people").iterdir())
     assert len(written) == len(before) + 1
     assert not files_holding(team.root, "Canarybekov")
+
+
+def test_keys_init_writes_the_key_where_every_command_looks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             runner: CliRunner) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("LEDGER_IDENTITY", str(tmp_path / "keys" / "mine.txt"))
+    (tmp_path / "keys").mkdir()
+    done = runner.invoke(app, ["keys", "init"], catch_exceptions=False)
+    assert done.exit_code == 0 and (tmp_path / "keys" / "mine.txt").is_file(), done.output
+    assert not (tmp_path / "config" / "ledger" / "identity.txt").exists()
+    assert shared(runner.invoke(app, ["keys", "show"]).output) == shared(done.output)  # found where it was put
+    done = runner.invoke(app, ["keys", "init", "--identity", str(tmp_path / "keys" / "other.txt")])
+    assert done.exit_code == 0 and (tmp_path / "keys" / "other.txt").is_file()
