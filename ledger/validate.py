@@ -83,7 +83,10 @@ def _message(err: Any, field: str) -> str:
     if typ.endswith("_type"):
         got = type(err.get("input")).__name__
         got = {"NoneType": "nothing (null)", "dict": "a mapping", "list": "a list", "str": "text"}.get(got, got)
-        return f"`{field}`: {msg.replace('Input should be', 'should be')}, not {got}"
+        from .yamlhints import value_hint
+
+        hint = value_hint(err.get("input"), typ == "string_type")
+        return f"`{field}`: {msg.replace('Input should be', 'should be')}, not {got}{hint}"
     return f"`{field}`: {msg.replace('Input should be', 'should be')}"
 
 
@@ -124,6 +127,10 @@ def validation_findings(
             hint = suggest(str(loc[-1]), _fields_at(model, loc[:-1])) if is_word(str(loc[-1])) else ""
             if hint and all(is_word(str(part)) for part in loc if not isinstance(part, int)):
                 message = f"unknown field `{dotted(loc)[:60]}`{hint}; the format has no such field"
+            elif not is_word(str(loc[-1])):  # words and spaces, commas: text cut from its value
+                from .yamlhints import COMMA_IN_BRACES
+
+                message = COMMA_IN_BRACES
             else:
                 message = "a key that is no field of the format (a typo, or a value written as a key?)"
             findings.append(Finding(file, line, col, "unknown-field", message))

@@ -414,7 +414,12 @@ def _syntax_finding(e: Exception, text: str, file: str) -> Finding:
     parts = [_QUOTED.sub(_withheld, str(p)) for p in (problem, context) if p]
     if not parts:
         parts = [f"the parser stopped here ({type(e).__name__}); check indentation and quoting around this line"]
-    return Finding(file, line, col, "yaml-syntax", f"invalid YAML: {'; '.join(parts)}")
+    from .yamlhints import syntax_hint
+
+    opened = getattr(e, "context_mark", None)
+    hint = syntax_hint(str(problem or ""), str(context or ""), text, line,
+                       _pos(opened)[0] if opened is not None else None)
+    return Finding(file, line, col, "yaml-syntax", f"invalid YAML: {'; '.join(parts)}" + (f": {hint}" if hint else ""))
 
 
 def parse_bytes(raw: bytes, file: str) -> ParsedFile:
