@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -233,6 +234,35 @@ def _kinds(value: str | None, option: str) -> list[str] | None:
         raise typer.BadParameter(f"{unknown_kind}{near} (expected {listed})" if near else
                                  f"{unknown_kind}; expected {listed}", param_hint=option)
     return kinds
+
+
+@app.command("init")
+def init(
+    folder: Annotated[Path, typer.Argument(help="Where to make the ledger (made if missing).")] = Path("."),
+    title: Annotated[str, typer.Option(help="The ledger's title, as reports name it.")] = "A new ledger",
+) -> None:
+    """Make a new ledger that `ledger check` passes at once: a commented ledger.yaml, records/, schemas/,
+    a .gitignore for .ledger/ and a .pre-commit-config.yaml; `git init` when the folder is in no
+    repository. Never overwrites: an existing ledger, or any of those files, is an error."""
+    from .errors import LedgerError
+    from .init import init_ledger
+
+    try:
+        made = init_ledger(folder, title)
+    except LedgerError as e:
+        _echo(f"ledger init: {e}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    except (OSError, subprocess.SubprocessError) as e:
+        _echo(f"ledger init: cannot make the ledger in {folder}: {getattr(e, 'strerror', None) or e}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    where = folder.resolve()
+    _echo(f"made a ledger in {where}: {', '.join(made)}")
+    cd = "" if where == Path.cwd().resolve() else f"cd {folder} && "
+    _echo("next:")
+    _echo(f"  {cd}ledger check  (it passes: no records yet)")
+    _echo("  edit ledger.yaml: your title, measures, places and populations")
+    _echo("  ledger add org  (then person, statement, testimony, claim...)")
+    _echo("  pre-commit install  (checks before every commit; pip install pre-commit)")
 
 
 @app.command("diff-figures")
