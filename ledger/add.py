@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import typing
 from dataclasses import dataclass, field
@@ -124,13 +125,25 @@ def apply_assignment(data: dict[str, Any], model: type[Record], assignment: str)
 
 def read_draft(text: str, source: str) -> dict[str, Any]:
     """A draft record from YAML or JSON text (`--from`)."""
+    drafts = read_drafts(text, source)
+    if len(drafts) != 1:
+        raise AddError([f"{source}: expected one record (a mapping)"])
+    return drafts[0]
+
+
+def read_drafts(text: str, source: str) -> list[dict[str, Any]]:
+    """The draft records of YAML or JSON text (`--from`): one, several separated by `---`, or a list of them
+    (a JSON array)."""
     parsed = parse_text(text, source)
     problems = [f"{source}:{f.line}:{f.column}: {f.message}" for f in parsed.findings]
     if problems:
         raise AddError(problems)
-    if len(parsed.documents) != 1 or not isinstance(parsed.documents[0].data, dict):
-        raise AddError([f"{source}: expected one record (a mapping)"])
-    return dict(parsed.documents[0].data)
+    docs = [doc.data for doc in parsed.documents if doc.data is not None]
+    if len(docs) == 1 and isinstance(docs[0], list):
+        docs = docs[0]
+    if not docs or not all(isinstance(d, dict) for d in docs):
+        raise AddError([f"{source}: expected records (mappings), one or several separated by `---`, or a list"])
+    return [dict(d) for d in docs]
 
 
 def required_missing(model: type[Any], data: dict[str, Any], prefix: str = "") -> list[str]:
@@ -223,6 +236,7 @@ class Checked:
     record: Record | None
     path: Path
     problems: list[str] = field(default_factory=list)
+    entry: Entry | None = None  # the record as the ledger would hold it, once checked
 
 
 def target_path(root: Path, kind: str, record_id: str) -> Path:
@@ -265,7 +279,7 @@ def check_draft(ledger: Ledger, kind: str, data: dict[str, Any]) -> Checked:
         if f.code == "unknown-ref" and any(f"`{ref}`" in f.message for ref in unknown_refs):
             continue
         problems.append(_problem(f))
-    return Checked(record if not problems else None, path, problems)
+    return Checked(record if not problems else None, path, problems, entry if not problems else None)
 
 
 def _problem(f: Finding) -> str:
@@ -345,6 +359,60 @@ def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = Fals
             except OSError as e:
                 raise os_problem(e, f"cannot write {where}") from None
         return Added(checked.record, checked.path, text, not dry_run, ledger)
+
+
+def add_records(root: Path, kind: str, drafts: list[dict[str, Any]], dry_run: bool = False) -> list[Added]:
+    """Several records at once (`--from` a file of several): each checked against the ledger and the ones before
+    it (a claim may name a statement of the same file), then all written or none; AddError naming every problem,
+    by record, when any cannot be added. Protected people's identities are sealed one at a time (`add_record`)."""
+    if kind not in MODELS:
+        raise AddError([f"unknown kind `{kind}`; one of {', '.join(MODELS)}"])
+    problems: list[str] = []
+    for n, data in enumerate(drafts, start=1):
+        refused = [*draft_problems(kind, data), *(f"missing required field `{m}`"
+                                                  for m in required_missing(MODELS[kind], data))]
+        problems += [f"record {n}: {p}" for p in refused]
+    if problems:
+        raise AddError(problems)
+    with writer_lock(root, f"ledger add {kind}"):
+        before, _ = load_ledger(root)
+        ledger, taken = before, set[str]()
+        checked: list[tuple[Checked, str]] = []
+        for n, data in enumerate(drafts, start=1):
+            draft = dict(data)
+            if not draft.get("id"):
+                draft["id"] = suggest_id(ledger, kind, draft, taken)
+            one = check_draft(ledger, kind, draft)
+            if one.record is None or one.entry is None:
+                problems += [f"record {n}: {p}" for p in one.problems]
+                continue
+            if one.path in {c.path for c, _ in checked}:
+                problems.append(f"record {n}: `id` `{one.record.id}` is given twice in this file")
+                continue
+            taken.add(one.record.id)
+            text = dump_record(one.record, one.path, root)
+            _reads_back(text, one)
+            checked.append((one, text))
+            ledger = Ledger(ledger.root, ledger.config, ledger.config_doc, [*ledger.entries, one.entry], ledger.files)
+        if problems:
+            raise AddError(problems)
+        written: list[Path] = []
+        if not dry_run:
+            try:
+                for one, text in checked:
+                    _real_folders(root, one.path.parent)
+                    one.path.parent.mkdir(parents=True, exist_ok=True)
+                    atomic_create_bytes(one.path, text.encode("utf-8"), root=root)
+                    written.append(one.path)
+            except (FileExistsError, OSError) as e:
+                for path in written:  # all or none
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+                if isinstance(e, FileExistsError):
+                    raise AddError([f"{e.filename} already exists; nothing written"]) from None
+                raise os_problem(e, "cannot write the records; nothing written") from None
+        return [Added(one.record, one.path, text, not dry_run, before) for one, text in checked
+                if one.record is not None]
 
 
 def _reads_back(text: str, checked: Checked) -> None:

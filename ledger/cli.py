@@ -424,7 +424,7 @@ def add(
     An id left out is made from the date and the main subject. A protected person's real identity is
     sealed and signed with your key, which ledger.yaml must list as a signer.
     """
-    from .add import AddError, add_record, apply_assignment, read_draft, read_identity, required_missing, summary
+    from .add import AddError, add_record, apply_assignment, read_drafts, read_identity, required_missing, summary
     from .display import lines_shown, one_line
     from .errors import LedgerError
     from .models import MODELS
@@ -451,9 +451,19 @@ def add(
             identity = read_identity(raw, "the identity")
             del raw
         if from_file is not None:
-            data = read_draft(_given_text(from_file, "the file given to --from"), from_file)
-            if data.get("kind", kind.value) != kind.value:
+            drafts = read_drafts(_given_text(from_file, "the file given to --from"), from_file)
+            if any(d.get("kind", kind.value) != kind.value for d in drafts):
                 raise AddError([f"{from_file} holds another kind of record (its `kind` is not `{kind.value}`)"])
+            if len(drafts) > 1:
+                if protected or identity_from is not None or edit:
+                    raise AddError(["several records at once take no --protected, --identity-from or --edit: "
+                                    "add protected people one at a time"])
+                for draft in drafts:
+                    for assignment in assignments or []:
+                        apply_assignment(draft, model, assignment)
+                _add_many(root, kind.value, drafts, dry_run)
+                return
+            data = drafts[0]
         for assignment in assignments or []:
             apply_assignment(data, model, assignment)
         if protected:
@@ -505,6 +515,29 @@ def add(
         _echo(f"(dry run: {shown} was not written)", err=True)
         return
     _echo(f"wrote {shown}: {one_line(summary(added.ledger, added.record))}")
+
+
+def _add_many(root: Path, kind: str, drafts: list[dict[str, Any]], dry_run: bool) -> None:
+    """`ledger add --from` a file of several records: every one checked before any is written; all or none."""
+    from .add import AddError, add_records, summary
+    from .display import lines_shown, one_line
+    from .errors import LedgerError
+
+    try:
+        added = add_records(root, kind, drafts, dry_run=dry_run)
+    except AddError as e:
+        raise _fail(e.problems, EXIT_FINDINGS) from None
+    except LedgerError as e:
+        raise _fail([str(e)], EXIT_USAGE) from None
+    for one in added:
+        shown = one.path.relative_to(root).as_posix()
+        if dry_run:
+            _echo(lines_shown(one.text), nl=False)
+            _echo("---")
+        else:
+            _echo(f"wrote {shown}: {one_line(summary(one.ledger, one.record))}")
+    if dry_run:
+        _echo(f"(dry run: {len(added)} records, none written)", err=True)
 
 
 def _sealing_key(root: Path, key_file: Path | None) -> SigningKey:
