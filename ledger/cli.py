@@ -387,7 +387,25 @@ def _given_text(source: str, what: str) -> str:
         raise AddError([f"{what} is not UTF-8 text"]) from None
 
 
+def _says_interrupted(command: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Ctrl-C at any question (or in an editor): one line that says nothing was written, and exit 130. Nothing is
+    written before the last step, so that is true."""
+    import functools
+
+    def wrap(f: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(f)
+        def run(*args: Any, **kwargs: Any) -> None:
+            try:
+                return f(*args, **kwargs)
+            except (KeyboardInterrupt, typer.Abort):
+                _echo(f"\n{command}: interrupted; nothing was written", err=True)
+                raise typer.Exit(130) from None
+        return run
+    return wrap
+
+
 @app.command()
+@_says_interrupted("ledger add")
 def add(
     kind: Annotated[RecordKind, typer.Argument(help=f"The kind of record: {', '.join(KINDS)}.",
                                                show_default=False)],
@@ -543,9 +561,20 @@ def _add_many(root: Path, kind: str, drafts: list[dict[str, Any]], dry_run: bool
 def _sealing_key(root: Path, key_file: Path | None) -> SigningKey:
     """The user's signing key for sealing an identity in this ledger; else one line and exit 2, nothing
     written: no key, a key that cannot be read, or one whose signing key ledger.yaml does not list."""
+    from .errors import LedgerError
     from .identity import IdentityError, identity_path, load_identities
-    from .keyring import sealing_key
+    from .keyring import recipients, sealing_key
 
+    try:
+        readers = recipients(root)
+    except LedgerError as e:
+        _echo(f"ledger add: {e}; nothing was asked or written", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    if not readers:  # before any question: a real identity no one could read is refused at the end, work lost
+        _echo("ledger add: ledger.yaml lists no recipients, so no one could read a sealed identity: a member adds "
+              "theirs first (`ledger keys init`, then `ledger keys add NAME age1… --signs ed25519:…`); nothing was "
+              "asked or written", err=True)
+        raise typer.Exit(EXIT_USAGE)
     path = identity_path(key_file)
     if path is None:
         _echo("ledger add: sealing a real identity needs your key, which signs it: pass --identity FILE or set "

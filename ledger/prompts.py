@@ -337,14 +337,16 @@ def ask_identity(console: Console) -> dict[str, Any] | None:
 
     console.print(Text("The real identity is encrypted at once for the ledger's recipients and never stored in "
                        "plaintext. Enter to skip.", style="yellow"), soft_wrap=True)
-    name = typer.prompt("real name", default="", show_default=False, err=True).strip()
+    # typed without echo, as a password is: a real name on the screen is seen by whoever stands behind
+    name = typer.prompt("real name (not shown as you type)", default="", show_default=False, err=True,
+                        hide_input=True).strip()
     if not name:
         return None
     identity: dict[str, Any] = {"name": name}
     console.print(Text("Other details (contact, residence, relatives...; `surname:` and `distinctive:` for the leak "
                        "check), one `key: value` a line; Enter to finish.", style="dim"), soft_wrap=True)
     while True:
-        line = typer.prompt("detail", default="", show_default=False, err=True).strip()
+        line = typer.prompt("detail (not shown)", default="", show_default=False, err=True, hide_input=True).strip()
         if not line:
             return identity
         key, sep, value = line.partition(":")
