@@ -168,3 +168,53 @@ def test_the_report_is_written_whole(shipped: LedgerDir, name: str) -> None:
     assert run(shipped.root, "report", "--out", name).returncode == 0
     written = (shipped.root / name).read_text(encoding="utf-8")
     assert written.startswith("<!DOCTYPE html>") and written.rstrip().endswith("</html>")
+
+
+# --- one witness, several testimonies of different consent ------------------------------------------------------
+
+def _one_witness_three_consents(root: Path) -> LedgerDir:
+    """Nurlan Abenov (a public name) gives a public testimony, an anonymous one and a confidential one."""
+    def claim(cid: str, source: str, value: int) -> str:
+        return (f"kind: claim\nid: {cid}\nsource: {source}\nmeasure: killed\nvalue: {value}\n"
+                "scope: {place: almaty, period: 2022-01}\n")
+
+    ld = write_ledger(root)
+    ld.record("people/nurlan.yaml", "kind: person\nid: nurlan-abenov\nname: Nurlan Abenov\nroles: [witness]\n")
+    for tid, day, consent in (("t-n1", "2022-01-13", "public"), ("t-n2", "2022-01-21", "anonymous"),
+                              ("t-n3", "2022-01-22", "confidential")):
+        ld.record(f"testimonies/{tid}.yaml", f"kind: testimony\nid: {tid}\nwitness: nurlan-abenov\ndate: {day}\n"
+                  f"mode: in-person\nconsent: {consent}\nsummary: S.\n")
+    ld.record("claims/cn1.yaml", claim("cn1", "t-n1", 120))
+    ld.record("claims/cn2.yaml", claim("cn2", "t-n2", 170))
+    ld.record("claims/cn3.yaml", claim("cn3", "t-n3", 190))
+    assert run(ld.root, "check").returncode == 0
+    return ld
+
+
+def test_an_anonymous_testimony_is_never_tied_to_its_witness_s_public_name(tmp_path: Path) -> None:
+    ld = _one_witness_three_consents(tmp_path / "ledger")
+    html = report(ld.root)
+    for svg in re.findall(r"<svg.*?</svg>", html, flags=re.DOTALL):  # 170 and 190 are not on Nurlan Abenov's line
+        assert "Nurlan Abenov: 170" not in svg and "Nurlan Abenov: 190" not in svg
+        assert "Nurlan Abenov (official)" not in svg
+    almaty = next(s for s in re.findall(r'<section class="question".*?</section>', html, flags=re.DOTALL)
+                  if ">People killed in Almaty" in s)
+    ranges = re.findall(r'<figure class="chart ranges">.*?</figure>', almaty, flags=re.DOTALL)[0]
+    assert "a witness who asked not to be named: 170" in ranges
+    assert "a witness whose testimony is confidential: 190" in ranges
+    markdown = run(ld.root, "diff-figures", "--format", "markdown").stdout
+    assert "later figure of a witness who asked not to be named" not in markdown
+
+
+def test_a_hidden_witness_s_voice_id_cannot_be_confirmed_by_hashing_a_guess(tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    ld = _one_witness_three_consents(tmp_path / "ledger")
+    data = json.loads(run(ld.root, "diff-figures", "--format", "json").stdout)
+    voices = {cid: c["voice"]["id"] for cid, c in data["claims"].items()}
+    assert voices["cn1"] == "witness:nurlan-abenov"
+    assert len({voices["cn1"], voices["cn2"], voices["cn3"]}) == 3
+    for cid in ("cn2", "cn3"):
+        assert "nurlan" not in voices[cid]
+        assert hashlib.sha256(b"nurlan-abenov").hexdigest()[:8] not in voices[cid]
