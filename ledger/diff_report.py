@@ -190,8 +190,9 @@ def _status(claim: ClaimView) -> str:
 
 # Markdown: a paragraph per question -----------------------------------------------------------------------
 
-# a web address a Markdown autolink shows as it is: no other scheme (`javascript:`), nothing that ends the link
-_WEB = re.compile(r"https?://[^\s<>`\\\x00-\x1f\x7f]+")
+# a web address a Markdown autolink shows as it is: no other scheme (`javascript:`), nothing that ends the link, no
+# control character a terminal acts on or that reorders what a reader sees (display._CONTROL's)
+_WEB = re.compile("https?://[^\\s<>`\\\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 
 
 class Citations:

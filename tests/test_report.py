@@ -218,3 +218,15 @@ def test_a_hidden_witness_s_voice_id_cannot_be_confirmed_by_hashing_a_guess(tmp_
     for cid in ("cn2", "cn3"):
         assert "nurlan" not in voices[cid]
         assert hashlib.sha256(b"nurlan-abenov").hexdigest()[:8] not in voices[cid]
+
+
+def test_a_url_with_controls_that_reorder_or_drive_a_terminal_is_not_shown(tmp_path: Path) -> None:
+    ld = write_ledger(tmp_path / "ledger")
+    ld.record("documents/hrw-report.yaml", "kind: document\nid: hrw-report\ntype: ngo-report\ntitle: Kazakhstan "
+              "report\nauthor: hrw\ndate: 2022-01-26\nurl: \"https://www.hrw.org/\\u202egpj.exe\\x9b2J\"\n")
+    assert run(ld.root, "check").returncode == 0  # `url` is `https?://\S+`: neither is white space
+    markdown = run(ld.root, "diff-figures", "--format", "markdown").stdout
+    html = report(ld.root)
+    for out in (markdown, html):
+        assert "Kazakhstan report" in out
+        assert "\u202e" not in out and "\x9b" not in out
