@@ -395,6 +395,20 @@ class Paragraph:
         else:
             self.sentences.append(f"{_cap(self.ref(larger, period))} is {yet} than {self.ref(smaller, period)}.")
 
+    def withdrawn(self, claims: list[ClaimView]) -> None:
+        """What was withdrawn of the figures said that no series sentence lists (those of voices that are not
+        official): `The 120 of Human Rights Watch [2] was withdrawn by Human Rights Watch on 14 January 2022 [3].`"""
+        done: set[str] = set()
+        for claim in sorted(claims, key=lambda c: (c.day, c.id)):
+            w = claim.withdrawn
+            if w is None or claim.id not in self.said or claim.id in self.listed or claim.id in done:
+                continue
+            done.add(claim.id)
+            by = f" {self.cites.cite_sources(w.source)}" if w.source is not None else ""
+            when = f" {on_date(w.when)}" if w.when is not None else ""
+            self.sentences.append(f"{_cap(self.ref(claim))} was withdrawn by {self.vocab.text(w.said or w.who)}"
+                                  f"{when}{by}.")
+
     def also(self) -> None:
         """For a figure found again against a voice's later figures: one sentence that names them."""
         for (_, other_id, _, _), later in self.met.items():
@@ -443,6 +457,7 @@ def question_paragraph(key: Question, findings: list[FigureFinding], report: Fig
         paragraph.claims.update((r.other.id, r.other) for r in finding.relations)
         paragraph.finding(finding)
     paragraph.also()
+    paragraph.withdrawn([c for f in findings for c in f.claims])
     return [f"### {_cap(vocab.question(key))}", "", " ".join(paragraph.sentences), ""]
 
 

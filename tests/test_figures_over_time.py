@@ -265,3 +265,20 @@ def test_a_figure_found_again_on_the_other_side_is_not_said_to_be_there_too(tmp_
     assert "below the later figure of Human Rights Watch too" not in markdown
     assert re.search(r"The 170 of Human Rights Watch \[\d+\] is 31 more \(22% more\) than the 139 of the Ministry",
                      markdown)
+
+
+def test_a_withdrawn_figure_of_a_voice_that_is_not_official_is_said_to_be_withdrawn(tmp_path: Path) -> None:
+    records = dict(RECORDS)
+    records["documents/hrw-almaty-1.yaml"] = ("kind: document\nid: hrw-almaty-1\ntype: ngo-report\ntitle: Almaty\n"
+                                              "author: hrw\ndate: 2022-01-13\n")
+    records["claims/hrw-almaty-1.yaml"] = ("kind: claim\nid: c-hrw-almaty-1\nsource: hrw-almaty-1\nmeasure: killed\n"
+                                           "value: 120\nscope: {place: almaty, period: 2022-01}\n")
+    records["documents/hrw-correction.yaml"] = ("kind: document\nid: hrw-correction\ntype: ngo-report\ntitle: "
+                                                "Correction\nauthor: hrw\ndate: 2022-01-14\n"
+                                                "retracts: [c-hrw-almaty-1]\n")
+    ld = write_ledger(tmp_path / "hrw", records)
+    assert [f.code for f in findings_of(ld.root)] == []
+    markdown = run(ld, "--format", "markdown", "--place", "almaty")
+    assert "Human Rights Watch reported on 13 January 2022: 120" in markdown  # against the ministry's 139
+    assert re.search(r"The 120 of Human Rights Watch \[\d+\] was withdrawn by Human Rights Watch on 14 January 2022 "
+                     r"\[\d+\]\.", markdown), markdown
