@@ -230,3 +230,13 @@ def test_a_url_with_controls_that_reorder_or_drive_a_terminal_is_not_shown(tmp_p
     for out in (markdown, html):
         assert "Kazakhstan report" in out
         assert "\u202e" not in out and "\x9b" not in out
+
+
+def test_a_bracketed_number_in_a_record_is_not_made_a_citation(tmp_path: Path) -> None:
+    ld = write_ledger(tmp_path / "ledger")
+    ld.record("claims/almaty-hrw.yaml", "kind: claim\nid: almaty-hrw\nsource: hrw-report\nmeasure: killed\n"
+              "value: 180\nscope: {place: almaty, period: 2022-01}\nquote: 'at least 180 [9] were killed'\n")
+    assert run(ld.root, "check").returncode == 0
+    html = report(ld.root)
+    assert "at least 180 [9] were killed" in text_of(html)
+    assert not re.search(r"at least 180 \[<a ", html)  # the source's own footnote, not a link to source 9
