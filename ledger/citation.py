@@ -173,10 +173,12 @@ def voice_of(ledger: Ledger, claim: Claim, hidden: dict[tuple[str, str], str] | 
     if isinstance(rec, Testimony):
         # a witness output may not name (a confidential testimony's; an anonymous one's without a pseudonym) is one
         # voice all the same, under an id that names nobody and that no guess of theirs can be checked against, and
-        # never the voice of their testimonies that name them: nothing ties those figures to the name
+        # never the voice of their testimonies that name them: nothing ties those figures to the name. Nor is it
+        # official: "(official)" beside a confidential witness would say that a police officer or an official spoke
         hidden = hidden_witnesses(ledger) if hidden is None else hidden
-        who = hidden.get((rec.witness, rec.consent), rec.witness)
-        return Voice(f"witness:{who}", witness_label(ledger, rec.witness, rec.consent), _official(ledger, rec.witness))
+        who = hidden.get((rec.witness, rec.consent))
+        official = who is None and _official(ledger, rec.witness)
+        return Voice(f"witness:{who or rec.witness}", witness_label(ledger, rec.witness, rec.consent), official)
     return Voice(f"source:{claim.source}", claim.source, False)
 
 

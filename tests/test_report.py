@@ -240,3 +240,18 @@ def test_a_bracketed_number_in_a_record_is_not_made_a_citation(tmp_path: Path) -
     html = report(ld.root)
     assert "at least 180 [9] were killed" in text_of(html)
     assert not re.search(r"at least 180 \[<a ", html)  # the source's own footnote, not a link to source 9
+
+
+def test_a_confidential_witness_is_not_said_to_be_an_official(tmp_path: Path) -> None:
+    ld = write_ledger(tmp_path / "ledger")
+    ld.record("people/officer.yaml", "kind: person\nid: officer-b\nname: Bolat Officer\nroles: [police]\n")
+    ld.record("testimonies/t-officer.yaml", "kind: testimony\nid: t-officer\nwitness: officer-b\ndate: 2022-01-22\n"
+              "mode: in-person\nconsent: confidential\nsummary: S.\n")
+    ld.record("claims/c-officer.yaml", "kind: claim\nid: c-officer\nsource: t-officer\nmeasure: killed\nvalue: 300\n"
+              "scope: {place: almaty, period: 2022-01}\n")
+    assert run(ld.root, "check").returncode == 0
+    html = report(ld.root)
+    assert "300" in text_of(html)
+    assert "a witness whose testimony is confidential (official)" not in html  # the table and the charts
+    markdown = run(ld.root, "diff-figures", "--format", "markdown").stdout
+    assert "For January 2022, a witness whose testimony is confidential gave" not in markdown  # an official series
