@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, LedgerDir
-from test_figures_over_time import write_ledger
+from test_figures_over_time import CONFIG, write_ledger
 
 LEDGER_EXE = str(Path(sys.executable).with_name("ledger"))
 
@@ -255,3 +255,18 @@ def test_a_confidential_witness_is_not_said_to_be_an_official(tmp_path: Path) ->
     assert "a witness whose testimony is confidential (official)" not in html  # the table and the charts
     markdown = run(ld.root, "diff-figures", "--format", "markdown").stdout
     assert "For January 2022, a witness whose testimony is confidential gave" not in markdown  # an official series
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_figures_given_on_one_day_at_either_end_of_the_calendar_are_charted(tmp_path: Path, day: str) -> None:
+    ld = write_ledger(tmp_path / "ledger")  # `check` takes any ISO day; a chart of one day pads it by three
+    for org, value in (("hrw", 10), ("amnesty", 500)):
+        ld.record(f"documents/{org}-edge.yaml", f"kind: document\nid: {org}-edge\ntype: ngo-report\ntitle: T\n"
+                  f"author: {org}\ndate: {day}\n")
+        ld.record(f"claims/{org}-edge.yaml", f"kind: claim\nid: c-{org}-edge\nsource: {org}-edge\nmeasure: wounded\n"
+                  f"value: {value}\nscope: {{place: almaty, period: {day}}}\n")
+    (ld.root / "ledger.yaml").write_text(CONFIG.replace("  injured:", "  wounded: {label: people wounded}\n  injured:"))
+    assert run(ld.root, "check").returncode == 0
+    section = next(s for s in re.findall(r'<section class="question".*?</section>', report(ld.root), flags=re.DOTALL)
+                   if ">People wounded in Almaty" in s)
+    assert '<figure class="chart timeline">' in section
