@@ -115,7 +115,8 @@ def timeline(chart_id: str, label: str, series: Sequence[tuple[str, bool, Sequen
     first = min(c.when.start for c in dated if c.when is not None)
     last = max(c.when.start for c in dated if c.when is not None)
     if first == last:  # one day: a little room either side, so that the points are not on the frame
-        first, last = date.fromordinal(first.toordinal() - 3), date.fromordinal(last.toordinal() + 3)
+        first = date.fromordinal(max(1, first.toordinal() - 3))  # within the calendar: 1 January 1 and 31
+        last = date.fromordinal(min(date.max.toordinal(), last.toordinal() + 3))  # December 9999 pass `check`
     top = _top(dated)
     chart = pygal.DateLine(
         width=WIDTH, height=HEIGHT + 22 * len(series), style=_style(), js=[], disable_xml_declaration=True,

@@ -3,7 +3,6 @@ figure it is: its voice, official or not, and whether it was withdrawn."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -157,11 +156,11 @@ class Voice:
         return self.said or self.name
 
 
-def voice_of(ledger: Ledger, claim: Claim) -> Voice:
+def voice_of(ledger: Ledger, claim: Claim, hidden: dict[tuple[str, str], str] | None = None) -> Voice:
     """The voice of a claim: for a statement, the body it spoke for, else its issuer if an org, else the issuer's
     affiliation, else the issuer; for a document, its author if an org, else the author's affiliation, else the
     author, else the document itself; for a testimony, its witness. A statement known only through a report keeps
-    its issuer's voice."""
+    its issuer's voice. `hidden`: `hidden_witnesses(ledger)`, worked out once for many claims."""
     entry = ledger.by_id.get(claim.source)
     rec = entry.record if entry is not None else None
     if isinstance(rec, Statement):
@@ -172,11 +171,40 @@ def voice_of(ledger: Ledger, claim: Claim) -> Voice:
             return _voice_of_party(ledger, rec.author)
         return Voice(f"document:{rec.id}", f"“{rec.title}”", False)
     if isinstance(rec, Testimony):
-        # a confidential witness's voice is one voice all the same, under an id that names nobody
-        who = rec.witness if rec.consent != "confidential" else \
-            "confidential-" + hashlib.sha256(rec.witness.encode()).hexdigest()[:8]
-        return Voice(f"witness:{who}", witness_label(ledger, rec.witness, rec.consent), _official(ledger, rec.witness))
+        # a witness output may not name (a confidential testimony's; an anonymous one's without a pseudonym) is one
+        # voice all the same, under an id that names nobody and that no guess of theirs can be checked against, and
+        # never the voice of their testimonies that name them: nothing ties those figures to the name. Nor is it
+        # official: "(official)" beside a confidential witness would say that a police officer or an official spoke
+        hidden = hidden_witnesses(ledger) if hidden is None else hidden
+        who = hidden.get((rec.witness, rec.consent))
+        official = who is None and _official(ledger, rec.witness)
+        return Voice(f"witness:{who or rec.witness}", witness_label(ledger, rec.witness, rec.consent), official)
     return Voice(f"source:{claim.source}", claim.source, False)
+
+
+def _hides(ledger: Ledger, rec: Testimony) -> bool:
+    """True when output names the testimony's witness otherwise than their testimonies that name them."""
+    return rec.consent == "confidential" or (
+        rec.consent == "anonymous" and witness_label(ledger, rec.witness, rec.consent) != label(ledger, rec.witness))
+
+
+def hidden_witnesses(ledger: Ledger) -> dict[tuple[str, str], str]:
+    """(witness, consent) → the voice id output gives a witness it may not name: `confidential-1`, `anonymous-1`,
+    numbered in the order of their first testimony's id (which the sources list shows), so that nothing about the
+    witness (not a hash of their id, which a guess could be checked against) is in it."""
+    first: dict[tuple[str, str], str] = {}
+    for entry in ledger.entries:
+        rec = entry.record
+        if isinstance(rec, Testimony) and _hides(ledger, rec):
+            key: tuple[str, str] = (rec.witness, str(rec.consent))
+            if key not in first or rec.id < first[key]:
+                first[key] = rec.id
+    numbered: dict[str, int] = {}
+    out: dict[tuple[str, str], str] = {}
+    for key, _ in sorted(first.items(), key=lambda kv: kv[1]):
+        numbered[key[1]] = numbered.get(key[1], 0) + 1
+        out[key] = f"{key[1]}-{numbered[key[1]]}"
+    return out
 
 
 def _voice_of_party(ledger: Ledger, ref: str) -> Voice:

@@ -24,7 +24,16 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-from .citation import Source, Voice, Withdrawal, claim_date, describe_source, voice_of, withdrawals
+from .citation import (
+    Source,
+    Voice,
+    Withdrawal,
+    claim_date,
+    describe_source,
+    hidden_witnesses,
+    voice_of,
+    withdrawals,
+)
 from .figures import FigureValue, Interval, Period, When
 from .kinds import FINDING_KINDS
 from .load import Ledger
@@ -234,6 +243,7 @@ def _views(ledger: Ledger) -> dict[str, ClaimView]:
     approx = config.figures.approx if config else 0.1
     stock = {name for name, entry in (config.measures.items() if config else ()) if entry.counts == "stock"}
     withdrawn = withdrawals(ledger)
+    hidden = hidden_witnesses(ledger)
     views: dict[str, ClaimView] = {}
     for entry in ledger.entries:
         rec = entry.record
@@ -245,7 +255,7 @@ def _views(ledger: Ledger) -> dict[str, ClaimView]:
             period=rec.scope.period, value=rec.value, interval=rec.value.interval(approx), source=source,
             when=claim_date(ledger, rec), quote=rec.quote if source.quotable else None,
             quoted=rec.quote is not None, sum_text=None, file=entry.file, line=entry.locate()[0],
-            voice=voice_of(ledger, rec), status=getattr(rec, "status", None), withdrawn=withdrawn.get(rec.id),
+            voice=voice_of(ledger, rec, hidden), status=getattr(rec, "status", None), withdrawn=withdrawn.get(rec.id),
             stock=rec.measure in stock)
     for entry in ledger.entries:
         rec = entry.record

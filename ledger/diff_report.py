@@ -190,8 +190,9 @@ def _status(claim: ClaimView) -> str:
 
 # Markdown: a paragraph per question -----------------------------------------------------------------------
 
-# a web address a Markdown autolink shows as it is: no other scheme (`javascript:`), nothing that ends the link
-_WEB = re.compile(r"https?://[^\s<>`\\\x00-\x1f\x7f]+")
+# a web address a Markdown autolink shows as it is: no other scheme (`javascript:`), nothing that ends the link, no
+# control character a terminal acts on or that reorders what a reader sees (display._CONTROL's)
+_WEB = re.compile("https?://[^\\s<>`\\\\\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 
 
 class Citations:
@@ -259,9 +260,11 @@ class Paragraph:
         self.key, self.vocab, self.cites = key, vocab, cites
         self.said: set[str] = set()
         self.periods: set[str] = set()  # the claims whose period has been said
+        self.listed: set[str] = set()  # the claims a series sentence lists: their revisions are said there
         self.sentences: list[str] = []
-        # (voice, other claim, kind) → the voice's later figures found against the same claim in the same way
-        self.met: dict[tuple[str, str, str], list[ClaimView]] = {}
+        # (voice, other claim, kind, other above) → the voice's later figures found against the same claim in the
+        # same way, on the same side
+        self.met: dict[tuple[str, str, str, bool], list[ClaimView]] = {}
         self.claims: dict[str, ClaimView] = {}
 
     def figure(self, claim: ClaimView, period: bool = False, detail: bool = True, status: bool = True) -> str:
@@ -316,6 +319,7 @@ class Paragraph:
         15 January 2022, 230 on 14 March, 232 in May and 238 on 16 August [1–4].`, then what it withdrew."""
         one_period = len({c.period for c in claims}) == 1
         self.periods.update(c.id for c in claims)
+        self.listed.update(c.id for c in claims)
         items = [f"{self.figure(c, period=not one_period)}{when}" for c, when in zip(claims, _dates(claims))]
         if len(claims) == 1 and claims[0].quote:
             items[0] += f" (“{self.vocab.text(claims[0].quote)}”)"
@@ -338,7 +342,7 @@ class Paragraph:
     def finding(self, finding: FigureFinding) -> None:
         """What a letter says of one finding: the revision, then each disagreement, the sum, the spread."""
         a = finding.a
-        if finding.revised is not None and finding.revised.id not in self.said:
+        if finding.revised is not None and not {finding.revised.id, a.id} <= self.listed:
             r = finding.revised
             change = "up" if a.interval.lo > r.interval.lo else "down"
             whose = "their" if a.voice.id.startswith(("person:", "witness:")) else "its"  # a person's, an org's
@@ -364,8 +368,8 @@ class Paragraph:
     def relation(self, a: ClaimView, relation: Relation) -> None:
         """One disagreement, said of the larger figure (as a ratio is), each figure named in full once."""
         o = relation.other
-        # the same figure found again against a voice's later figures: said once, in `also`
-        met = (a.voice.id, o.id, relation.kind)
+        # the same figure found again, on the same side, against a voice's later figures: said once, in `also`
+        met = (a.voice.id, o.id, relation.kind, o.interval.lo > a.interval.lo)
         if met in self.met:
             self.met[met].append(a)
             return
@@ -391,9 +395,23 @@ class Paragraph:
         else:
             self.sentences.append(f"{_cap(self.ref(larger, period))} is {yet} than {self.ref(smaller, period)}.")
 
+    def withdrawn(self, claims: list[ClaimView]) -> None:
+        """What was withdrawn of the figures said that no series sentence lists (those of voices that are not
+        official): `The 120 of Human Rights Watch [2] was withdrawn by Human Rights Watch on 14 January 2022 [3].`"""
+        done: set[str] = set()
+        for claim in sorted(claims, key=lambda c: (c.day, c.id)):
+            w = claim.withdrawn
+            if w is None or claim.id not in self.said or claim.id in self.listed or claim.id in done:
+                continue
+            done.add(claim.id)
+            by = f" {self.cites.cite_sources(w.source)}" if w.source is not None else ""
+            when = f" {on_date(w.when)}" if w.when is not None else ""
+            self.sentences.append(f"{_cap(self.ref(claim))} was withdrawn by {self.vocab.text(w.said or w.who)}"
+                                  f"{when}{by}.")
+
     def also(self) -> None:
         """For a figure found again against a voice's later figures: one sentence that names them."""
-        for (_, other_id, _), later in self.met.items():
+        for (_, other_id, _, _), later in self.met.items():
             if not later:
                 continue
             o = next(iter(later))  # the voice's figures, in the order asserted
@@ -439,6 +457,7 @@ def question_paragraph(key: Question, findings: list[FigureFinding], report: Fig
         paragraph.claims.update((r.other.id, r.other) for r in finding.relations)
         paragraph.finding(finding)
     paragraph.also()
+    paragraph.withdrawn([c for f in findings for c in f.claims])
     return [f"### {_cap(vocab.question(key))}", "", " ".join(paragraph.sentences), ""]
 
 

@@ -58,10 +58,11 @@ def _block_escape(match: re.Match[str]) -> str:
 
 def html_text(text: str) -> str:
     """Record text for an HTML page: prose, with `<`, `>`, `&` and quotes as entities, so that it shows as the words
-    the record holds and can open no element, attribute or script."""
+    the record holds and can open no element, attribute or script; `[` too, so that a `[9]` in a quote is never
+    taken for a citation and linked to a source."""
     from html import escape
 
-    return escape(prose(text), quote=True)
+    return escape(prose(text), quote=True).replace("[", "&#91;")
 
 
 def markdown(text: str) -> str:

@@ -235,3 +235,50 @@ def test_the_text_timeline_fits_80_columns(january: LedgerDir) -> None:
 def test_never_more_findings_than_claims(january: LedgerDir) -> None:
     data = as_json(january, "--all")
     assert len([f for f in data["findings"] if f["kind"] != "agree"]) <= len(data["claims"])
+
+
+def _hrw_in_almaty(tmp_path: Path) -> LedgerDir:
+    """Human Rights Watch gives 120 for Almaty, under the ministry's 139, then 139 (its report), then 170, above."""
+    records = dict(RECORDS)
+    for doc, day, value in (("hrw-almaty-1", "2022-01-13", 120), ("hrw-almaty-2", "2022-01-27", 170)):
+        records[f"documents/{doc}.yaml"] = (f"kind: document\nid: {doc}\ntype: ngo-report\ntitle: Almaty\n"
+                                            f"author: hrw\ndate: {day}\n")
+        records[f"claims/{doc}.yaml"] = (f"kind: claim\nid: c-{doc}\nsource: {doc}\nmeasure: killed\n"
+                                         f"value: {value}\nscope: {{place: almaty, period: 2022-01}}\n")
+    ld = write_ledger(tmp_path / "hrw", records)
+    assert [f.code for f in findings_of(ld.root)] == []
+    return ld
+
+
+def test_every_revision_of_a_voice_that_is_not_official_is_said(tmp_path: Path) -> None:
+    markdown = run(_hrw_in_almaty(tmp_path), "--format", "markdown", "--place", "almaty")
+    # 120 was said first (against the ministry's 139): its revision to 139 is said all the same
+    assert re.search(r"Human Rights Watch revised its figure up from 120 on 13 January 2022 \[\d+\] to 139 on 26 "
+                     r"January 2022 \[\d+\]", markdown), markdown
+    assert re.search(r"revised its figure up from 139 on 26 January 2022 \[\d+\] to 170", markdown), markdown
+
+
+def test_a_figure_found_again_on_the_other_side_is_not_said_to_be_there_too(tmp_path: Path) -> None:
+    markdown = run(_hrw_in_almaty(tmp_path), "--format", "markdown", "--place", "almaty")
+    # the ministry's 139 is above Human Rights Watch's 120, then below its 170: not "below ... too"
+    assert "the 139 of the Ministry of Internal Affairs [1] is 19 more (16% more)" in markdown
+    assert "below the later figure of Human Rights Watch too" not in markdown
+    assert re.search(r"The 170 of Human Rights Watch \[\d+\] is 31 more \(22% more\) than the 139 of the Ministry",
+                     markdown)
+
+
+def test_a_withdrawn_figure_of_a_voice_that_is_not_official_is_said_to_be_withdrawn(tmp_path: Path) -> None:
+    records = dict(RECORDS)
+    records["documents/hrw-almaty-1.yaml"] = ("kind: document\nid: hrw-almaty-1\ntype: ngo-report\ntitle: Almaty\n"
+                                              "author: hrw\ndate: 2022-01-13\n")
+    records["claims/hrw-almaty-1.yaml"] = ("kind: claim\nid: c-hrw-almaty-1\nsource: hrw-almaty-1\nmeasure: killed\n"
+                                           "value: 120\nscope: {place: almaty, period: 2022-01}\n")
+    records["documents/hrw-correction.yaml"] = ("kind: document\nid: hrw-correction\ntype: ngo-report\ntitle: "
+                                                "Correction\nauthor: hrw\ndate: 2022-01-14\n"
+                                                "retracts: [c-hrw-almaty-1]\n")
+    ld = write_ledger(tmp_path / "hrw", records)
+    assert [f.code for f in findings_of(ld.root)] == []
+    markdown = run(ld, "--format", "markdown", "--place", "almaty")
+    assert "Human Rights Watch reported on 13 January 2022: 120" in markdown  # against the ministry's 139
+    assert re.search(r"The 120 of Human Rights Watch \[\d+\] was withdrawn by Human Rights Watch on 14 January 2022 "
+                     r"\[\d+\]\.", markdown), markdown

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, LedgerDir
-from test_figures_over_time import write_ledger
+from test_figures_over_time import CONFIG, write_ledger
 
 LEDGER_EXE = str(Path(sys.executable).with_name("ledger"))
 
@@ -168,3 +168,105 @@ def test_the_report_is_written_whole(shipped: LedgerDir, name: str) -> None:
     assert run(shipped.root, "report", "--out", name).returncode == 0
     written = (shipped.root / name).read_text(encoding="utf-8")
     assert written.startswith("<!DOCTYPE html>") and written.rstrip().endswith("</html>")
+
+
+# --- one witness, several testimonies of different consent ------------------------------------------------------
+
+def _one_witness_three_consents(root: Path) -> LedgerDir:
+    """Nurlan Abenov (a public name) gives a public testimony, an anonymous one and a confidential one."""
+    def claim(cid: str, source: str, value: int) -> str:
+        return (f"kind: claim\nid: {cid}\nsource: {source}\nmeasure: killed\nvalue: {value}\n"
+                "scope: {place: almaty, period: 2022-01}\n")
+
+    ld = write_ledger(root)
+    ld.record("people/nurlan.yaml", "kind: person\nid: nurlan-abenov\nname: Nurlan Abenov\nroles: [witness]\n")
+    for tid, day, consent in (("t-n1", "2022-01-13", "public"), ("t-n2", "2022-01-21", "anonymous"),
+                              ("t-n3", "2022-01-22", "confidential")):
+        ld.record(f"testimonies/{tid}.yaml", f"kind: testimony\nid: {tid}\nwitness: nurlan-abenov\ndate: {day}\n"
+                  f"mode: in-person\nconsent: {consent}\nsummary: S.\n")
+    ld.record("claims/cn1.yaml", claim("cn1", "t-n1", 120))
+    ld.record("claims/cn2.yaml", claim("cn2", "t-n2", 170))
+    ld.record("claims/cn3.yaml", claim("cn3", "t-n3", 190))
+    assert run(ld.root, "check").returncode == 0
+    return ld
+
+
+def test_an_anonymous_testimony_is_never_tied_to_its_witness_s_public_name(tmp_path: Path) -> None:
+    ld = _one_witness_three_consents(tmp_path / "ledger")
+    html = report(ld.root)
+    for svg in re.findall(r"<svg.*?</svg>", html, flags=re.DOTALL):  # 170 and 190 are not on Nurlan Abenov's line
+        assert "Nurlan Abenov: 170" not in svg and "Nurlan Abenov: 190" not in svg
+        assert "Nurlan Abenov (official)" not in svg
+    almaty = next(s for s in re.findall(r'<section class="question".*?</section>', html, flags=re.DOTALL)
+                  if ">People killed in Almaty" in s)
+    ranges = re.findall(r'<figure class="chart ranges">.*?</figure>', almaty, flags=re.DOTALL)[0]
+    assert "a witness who asked not to be named: 170" in ranges
+    assert "a witness whose testimony is confidential: 190" in ranges
+    markdown = run(ld.root, "diff-figures", "--format", "markdown").stdout
+    assert "later figure of a witness who asked not to be named" not in markdown
+
+
+def test_a_hidden_witness_s_voice_id_cannot_be_confirmed_by_hashing_a_guess(tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    ld = _one_witness_three_consents(tmp_path / "ledger")
+    data = json.loads(run(ld.root, "diff-figures", "--format", "json").stdout)
+    voices = {cid: c["voice"]["id"] for cid, c in data["claims"].items()}
+    assert voices["cn1"] == "witness:nurlan-abenov"
+    assert len({voices["cn1"], voices["cn2"], voices["cn3"]}) == 3
+    for cid in ("cn2", "cn3"):
+        assert "nurlan" not in voices[cid]
+        assert hashlib.sha256(b"nurlan-abenov").hexdigest()[:8] not in voices[cid]
+
+
+def test_a_url_with_controls_that_reorder_or_drive_a_terminal_is_not_shown(tmp_path: Path) -> None:
+    ld = write_ledger(tmp_path / "ledger")
+    ld.record("documents/hrw-report.yaml", "kind: document\nid: hrw-report\ntype: ngo-report\ntitle: Kazakhstan "
+              "report\nauthor: hrw\ndate: 2022-01-26\nurl: \"https://www.hrw.org/\\u202egpj.exe\\x9b2J\"\n")
+    assert run(ld.root, "check").returncode == 0  # `url` is `https?://\S+`: neither is white space
+    markdown = run(ld.root, "diff-figures", "--format", "markdown").stdout
+    html = report(ld.root)
+    for out in (markdown, html):
+        assert "Kazakhstan report" in out
+        assert "\u202e" not in out and "\x9b" not in out
+
+
+def test_a_bracketed_number_in_a_record_is_not_made_a_citation(tmp_path: Path) -> None:
+    ld = write_ledger(tmp_path / "ledger")
+    ld.record("claims/almaty-hrw.yaml", "kind: claim\nid: almaty-hrw\nsource: hrw-report\nmeasure: killed\n"
+              "value: 180\nscope: {place: almaty, period: 2022-01}\nquote: 'at least 180 [9] were killed'\n")
+    assert run(ld.root, "check").returncode == 0
+    html = report(ld.root)
+    assert "at least 180 [9] were killed" in text_of(html)
+    assert not re.search(r"at least 180 \[<a ", html)  # the source's own footnote, not a link to source 9
+
+
+def test_a_confidential_witness_is_not_said_to_be_an_official(tmp_path: Path) -> None:
+    ld = write_ledger(tmp_path / "ledger")
+    ld.record("people/officer.yaml", "kind: person\nid: officer-b\nname: Bolat Officer\nroles: [police]\n")
+    ld.record("testimonies/t-officer.yaml", "kind: testimony\nid: t-officer\nwitness: officer-b\ndate: 2022-01-22\n"
+              "mode: in-person\nconsent: confidential\nsummary: S.\n")
+    ld.record("claims/c-officer.yaml", "kind: claim\nid: c-officer\nsource: t-officer\nmeasure: killed\nvalue: 300\n"
+              "scope: {place: almaty, period: 2022-01}\n")
+    assert run(ld.root, "check").returncode == 0
+    html = report(ld.root)
+    assert "300" in text_of(html)
+    assert "a witness whose testimony is confidential (official)" not in html  # the table and the charts
+    markdown = run(ld.root, "diff-figures", "--format", "markdown").stdout
+    assert "For January 2022, a witness whose testimony is confidential gave" not in markdown  # an official series
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_figures_given_on_one_day_at_either_end_of_the_calendar_are_charted(tmp_path: Path, day: str) -> None:
+    ld = write_ledger(tmp_path / "ledger")  # `check` takes any ISO day; a chart of one day pads it by three
+    for org, value in (("hrw", 10), ("amnesty", 500)):
+        ld.record(f"documents/{org}-edge.yaml", f"kind: document\nid: {org}-edge\ntype: ngo-report\ntitle: T\n"
+                  f"author: {org}\ndate: {day}\n")
+        ld.record(f"claims/{org}-edge.yaml", f"kind: claim\nid: c-{org}-edge\nsource: {org}-edge\nmeasure: wounded\n"
+                  f"value: {value}\nscope: {{place: almaty, period: {day}}}\n")
+    (ld.root / "ledger.yaml").write_text(CONFIG.replace("  injured:", "  wounded: {label: people wounded}\n  injured:"))
+    assert run(ld.root, "check").returncode == 0
+    section = next(s for s in re.findall(r'<section class="question".*?</section>', report(ld.root), flags=re.DOTALL)
+                   if ">People wounded in Almaty" in s)
+    assert '<figure class="chart timeline">' in section
