@@ -15,7 +15,6 @@ opened. So there are never more findings than claims, however many voices speak.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -336,8 +335,17 @@ class _Nesting:
         self.populations = _ancestry(config.populations if config else {}, root="all")
         self.places = _ancestry(config.places if config else {})
 
+        self._measure_sets: dict[str, frozenset[str]] = {}
+
+    def measure_set(self, measure: str) -> frozenset[str]:
+        """`measures(measure)` as a set: a nesting may be thousands deep."""
+        found = self._measure_sets.get(measure)
+        if found is None:
+            found = self._measure_sets[measure] = frozenset(self.measures(measure))
+        return found
+
     def inside(self, narrow: Question, broad: Question) -> bool:
-        return (broad[0] in self.measures(narrow[0]) and broad[1] in self.populations(narrow[1])
+        return (broad[0] in self.measure_set(narrow[0]) and broad[1] in self.populations(narrow[1])
                 and broad[2] in self.places(narrow[2]))
 
     def broader(self, key: Question, among: Iterable[Question]) -> list[Question]:
@@ -422,18 +430,26 @@ class _Timeline:
         self.order: dict[tuple[str, Question, object], int] = {}  # when each series began: the order they are met
         self.reported: set[frozenset[str]] = set()
         self.related = self._related_questions({c.key for c in views.values()})
-        self.related_set = {q: frozenset(qs) for q, qs in self.related.items()}
+        self.related_sets: dict[Question, frozenset[Question]] = {}  # made as asked for: a deep nesting is long
 
     def _related_questions(self, questions: set[Question]) -> dict[Question, list[Question]]:
-        """For each question, itself and the questions within or around it: the broader ones from the product of
-        its entries' ancestors (a few), the narrower ones as the inverse; never every pair of questions."""
+        """For each question, itself and the questions within or around it: for each of the (few) populations and
+        places around its own, the measures the ledger counts there that its measure lies within; the narrower
+        ones as the inverse; never every pair of questions, nor every ancestor of a deep nesting."""
         nesting = self.nesting
         related: dict[Question, list[Question]] = {q: [q] for q in questions}
-        for q in questions:
-            for broad in itertools.product(nesting.measures(q[0]), nesting.populations(q[1]), nesting.places(q[2])):
-                if broad != q and broad in related:
-                    related[q].append(broad)
-                    related[broad].append(q)
+        counted: dict[tuple[str, str], list[str]] = defaultdict(list)  # (population, place) -> measures
+        for measure, population, place in sorted(questions):
+            counted[(population, place)].append(measure)
+        for q in sorted(questions):
+            within = nesting.measure_set(q[0])
+            for population in nesting.populations(q[1]):
+                for place in nesting.places(q[2]):
+                    for measure in counted.get((population, place), ()):
+                        broad = (measure, population, place)
+                        if broad != q and measure in within:
+                            related[q].append(broad)
+                            related[broad].append(q)
         return related
 
     def run(self) -> dict[str, tuple[list[Relation], ClaimView | None]]:
@@ -481,7 +497,10 @@ class _Timeline:
         few questions), so that neither many questions nor many months make it slow."""
         first, last = _month(claim.period.start), _month(claim.period.end)
         official = claim.voice.official
-        related, related_set = self.related[claim.key], self.related_set[claim.key]
+        related = self.related[claim.key]
+        related_set = self.related_sets.get(claim.key)
+        if related_set is None:
+            related_set = self.related_sets[claim.key] = frozenset(related)
         met: set[tuple[str, Question, object]] = set()
         if last - first >= _LONG:  # a figure for years: each series of the questions it meets is checked
             listed, months = (self.in_question if official else self.official_in), self.months

@@ -213,7 +213,9 @@ class Citations:
             when = f" of {long_date(src.when)}" if src.when else ""
             through = f", as reported by {self.vocab.text(src.reported_by)}" if src.reported_by else ""
             url = f", <{src.url}>" if src.url and _WEB.fullmatch(src.url) else ""
-            self.titles[src.id] = f"{_cap(self.vocab.text(src.who))}, {kind}{when}{through} (`{src.id}`){url}"
+            # a confidential testimony's id may describe its witness (`t-…-relative-threats`): not named
+            record = f" (`{src.id}`)" if src.quotable else ""
+            self.titles[src.id] = f"{_cap(self.vocab.text(src.who))}, {kind}{when}{through}{record}{url}"
         return self.numbers[src.id]
 
     def cite(self, *claims: ClaimView) -> str:

@@ -80,7 +80,7 @@ class SourceView:
     when: str | None
     reported_by: str | None
     url: str | None
-    record: str
+    record: str | None  # None for a confidential testimony, whose id may describe its witness
     quotes: list[str] = field(default_factory=list)
 
 
@@ -204,7 +204,8 @@ def _sources(cites: Citations, ledger: Ledger | None) -> list[SourceView]:
         kind = src.kind if src.kind != "unknown" else "source"
         out.append(SourceView(number, prose(src.who), kind, long_date(src.when) if src.when else None,
                               prose(src.reported_by) if src.reported_by else None,
-                              src.url if src.url and _WEB.fullmatch(src.url) else None, sid, quotes))
+                              src.url if src.url and _WEB.fullmatch(src.url) else None,
+                              sid if src.quotable else None, quotes))  # a confidential testimony's id: not named
     return out
 
 

@@ -270,3 +270,15 @@ def test_figures_given_on_one_day_at_either_end_of_the_calendar_are_charted(tmp_
     section = next(s for s in re.findall(r'<section class="question".*?</section>', report(ld.root), flags=re.DOTALL)
                    if ">People wounded in Almaty" in s)
     assert '<figure class="chart timeline">' in section
+
+
+def test_a_confidential_testimony_s_id_is_never_shown(shipped: LedgerDir) -> None:
+    """Its id may describe its witness (`t-2011-12-28-kenzhebaev-relative-threats`): neither the page nor the
+    Markdown's source list names it, though its figures are counted."""
+    confidential = [p.stem for p in (REPO / "records" / "testimonies").glob("*.yaml")
+                    if "consent: confidential" in p.read_text()]
+    markdown = run(shipped.root, "diff-figures", "--format", "markdown").stdout
+    html = report(shipped.root)
+    assert "a witness whose testimony is confidential" in text_of(html).lower()
+    for rid in confidential:
+        assert rid not in html and rid not in markdown

@@ -372,6 +372,9 @@ def test_at_a_terminal_the_key_is_asked_for_before_the_identity(ledger_dir: Ledg
     pexpect = pytest.importorskip("pexpect")
     env = {k: v for k, v in os.environ.items() if k != "LEDGER_IDENTITY"}
     env["XDG_CONFIG_HOME"] = str(tmp_path / "nowhere")
+    config = ledger_dir.root / "ledger.yaml"  # a recipient listed: what is missing is the key
+    config.write_text(config.read_text() + "recipients:\n  researcher-1: age1dsqdsr9aly3fr57u4a83vuaejzj0euy02nm4ts3"
+                      "jtfmftus7rc8qsq7p69\n")
     before = all_files(ledger_dir.root)
     child = pexpect.spawn(str(Path(sys.executable).with_name("ledger")), ["add", "person", "--protected"],
                           cwd=str(ledger_dir.root), encoding="utf-8", timeout=30, env=env)
