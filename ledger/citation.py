@@ -190,7 +190,7 @@ def _hides(ledger: Ledger, rec: Testimony) -> bool:
 
 def hidden_witnesses(ledger: Ledger) -> dict[tuple[str, str], str]:
     """(witness, consent) → the voice id output gives a witness it may not name: `confidential-1`, `anonymous-1`,
-    numbered in the order of their first testimony's id (which the sources list shows), so that nothing about the
+    numbered in the order of their first testimony's id (stable for a given ledger), so that nothing about the
     witness (not a hash of their id, which a guess could be checked against) is in it."""
     first: dict[tuple[str, str], str] = {}
     for entry in ledger.entries:

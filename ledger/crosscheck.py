@@ -423,8 +423,8 @@ class _Timeline:
         self.own_by_voice: dict[str, list[tuple[str, Question, object]]] = defaultdict(list)
         self.own: dict[tuple[str, Question], list[tuple[str, Question, object]]] = defaultdict(list)
         self.months: dict[tuple[str, Question, object], tuple[int, int]] = {}  # the months a series is filed under
-        # every series of a question, and its official ones: walked instead when a figure's period spans more months
-        # than the question has series (a figure for 16 years of events)
+        # every series of a question, and its official ones: walked instead of the months when a figure's period is
+        # longer than _LONG months (a figure for 16 years of events)
         self.in_question: dict[Question, list[tuple[str, Question, object]]] = defaultdict(list)
         self.official_in: dict[Question, list[tuple[str, Question, object]]] = defaultdict(list)
         self.order: dict[tuple[str, Question, object], int] = {}  # when each series began: the order they are met
