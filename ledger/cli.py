@@ -236,6 +236,40 @@ def _kinds(value: str | None, option: str) -> list[str] | None:
     return kinds
 
 
+@app.command("export")
+def export(
+    kind: Annotated[RecordKind, typer.Argument(help=f"The kind of record: {', '.join(KINDS)}.",
+                                               show_default=False)],
+    output: Annotated[str, typer.Option("--format", "-f", help="csv (for a spreadsheet) or jsonl.")] = "csv",
+    out: Annotated[str, typer.Option("--out", "-o", help="The file to write; - for standard output.")] = "-",
+    bom: Annotated[bool, typer.Option("--bom", help="Start the CSV with a UTF-8 byte order mark, which some "
+                                      "spreadsheets need to read it as UTF-8.")] = False,
+    ledger: LedgerOption = None,
+) -> None:
+    """One row per record of KIND, for a spreadsheet: fields flattened (scope.place), a claim's
+    interval, voice, source date and URL, status and withdrawal; never a sealed identity nor a
+    confidential testimony's quotes; a cell a spreadsheet would run as a formula is written as text."""
+    from .atomic import atomic_write_text
+    from .export import records_of, to_csv, to_jsonl
+    from .load import load_ledger
+
+    if output not in ("csv", "jsonl"):
+        _echo(f"ledger export: --format is csv or jsonl, not {output!r}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    loaded, _ = load_ledger(_root(ledger))
+    rows = list(records_of(loaded, kind.value))
+    text = to_csv(rows, bom) if output == "csv" else to_jsonl(rows)
+    if out == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        atomic_write_text(Path(out), text)
+    except OSError as e:
+        _echo(f"ledger export: cannot write {out}: {e.strerror or e}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    _echo(f"wrote {out}: {len(rows):,} {kind.value} records")
+
+
 @app.command("init")
 def init(
     folder: Annotated[Path, typer.Argument(help="Where to make the ledger (made if missing).")] = Path("."),
