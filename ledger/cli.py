@@ -299,13 +299,18 @@ def init(
     _echo("  pre-commit install  (checks before every commit; pip install pre-commit)")
 
 
+# what diff-figures and report select, said alike
+MeasureOption = Annotated[str | None, typer.Option("--measure", help="Only this measure and the measures within it.",
+                                                   show_default=False)]
+PlaceOption = Annotated[str | None, typer.Option("--place", help="Only this place and the places within it.",
+                                                 show_default=False)]
+
+
 @app.command("diff-figures")
 def diff_figures(
     ledger: LedgerOption = None,
-    measure: Annotated[str | None, typer.Option(help="Only this measure and the measures within it.",
-                                                   show_default=False)] = None,
-    place: Annotated[str | None, typer.Option(help="Only this place and the places within it.",
-                                                 show_default=False)] = None,
+    measure: MeasureOption = None,
+    place: PlaceOption = None,
     kind: Annotated[str | None, typer.Option(help="Only the findings that hold one of these kinds, "
                                                 f"comma-separated: {', '.join(FINDING_KINDS)}.",
                                                 show_default=False)] = None,
@@ -350,10 +355,8 @@ def report(
     ledger: LedgerOption = None,
     out: Annotated[str, typer.Option("--out", "-o", help="The HTML file to write; - for standard output.")]
     = "report.html",
-    measure: Annotated[str | None, typer.Option(help="Only this measure and the measures within it.",
-                                                   show_default=False)] = None,
-    place: Annotated[str | None, typer.Option(help="Only this place and the places within it.",
-                                                 show_default=False)] = None,
+    measure: MeasureOption = None,
+    place: PlaceOption = None,
     kind: Annotated[str | None, typer.Option(help="Only the questions with findings that hold one of these kinds, "
                                                 f"comma-separated: {', '.join(FINDING_KINDS)}.",
                                                 show_default=False)] = None,
