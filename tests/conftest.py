@@ -137,14 +137,19 @@ class LedgerDir:
         (self.root / "records" / name).unlink()
 
 
+def ledger_at(root: Path, config: str, records: dict[str, str]) -> LedgerDir:
+    """A ledger in `root`: `config` as its ledger.yaml, `records` (path under records/ -> text) as its records."""
+    ld = LedgerDir(root)
+    ld.write("ledger.yaml", config)
+    for name, text in records.items():
+        ld.record(name, text)
+    return ld
+
+
 @pytest.fixture
 def ledger_dir(tmp_path: Path) -> LedgerDir:
     """A clean, valid ledger with a few records of every kind."""
-    ld = LedgerDir(tmp_path / "ledger")
-    ld.write("ledger.yaml", CONFIG)
-    for name, text in BASE_RECORDS.items():
-        ld.record(name, text)
-    return ld
+    return ledger_at(tmp_path / "ledger", CONFIG, BASE_RECORDS)
 
 
 @pytest.fixture

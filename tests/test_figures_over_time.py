@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import LedgerDir, findings_of
+from conftest import LedgerDir, findings_of, ledger_at
 from typer.testing import CliRunner
 
 from ledger.cli import app
@@ -119,11 +119,7 @@ RECORDS = {
 
 def write_ledger(root: Path, records: dict[str, str] = RECORDS) -> LedgerDir:
     """The January 2022 ledger in `root`."""
-    ld = LedgerDir(root)
-    ld.write("ledger.yaml", CONFIG)
-    for name, text in records.items():
-        ld.record(name, text)
-    return ld
+    return ledger_at(root, CONFIG, records)
 
 
 @pytest.fixture
