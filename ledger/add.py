@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from .atomic import atomic_create_bytes
 from .emit import dump_record
-from .errors import LedgerError, os_problem
+from .errors import os_problem
 from .figures import FigureError, When, parse_date
 from .findings import Finding
 from .kinds import PLURALS
+from .layout import real_folders
 from .load import Entry, Ledger, load_ledger
 from .lock import writer_lock
 from .models import MODELS, Claim, Record
@@ -350,7 +351,7 @@ def add_record(root: Path, kind: str, data: dict[str, Any], dry_run: bool = Fals
         _reads_back(text, checked)
         if not dry_run:
             where = checked.path.relative_to(root).as_posix()
-            _real_folders(root, checked.path.parent)
+            real_folders(root, checked.path.parent)
             try:
                 checked.path.parent.mkdir(parents=True, exist_ok=True)
                 atomic_create_bytes(checked.path, text.encode("utf-8"), root=root)
@@ -400,7 +401,7 @@ def add_records(root: Path, kind: str, drafts: list[dict[str, Any]], dry_run: bo
         if not dry_run:
             try:
                 for one, text in checked:
-                    _real_folders(root, one.path.parent)
+                    real_folders(root, one.path.parent)
                     one.path.parent.mkdir(parents=True, exist_ok=True)
                     atomic_create_bytes(one.path, text.encode("utf-8"), root=root)
                     written.append(one.path)
@@ -432,17 +433,6 @@ def _reads_back(text: str, checked: Checked) -> None:
                         "nothing was written: please report it"])
 
 
-def _real_folders(root: Path, folder: Path) -> None:
-    """LedgerError unless every folder from the root down to `folder` that exists is a real folder, not a link: a
-    record is never written out of the ledger, nor where `ledger check` would not read it (it walks no link)."""
-    current = root
-    for part in folder.relative_to(root).parts:
-        current = current / part
-        if current.is_symlink():
-            raise LedgerError(f"{current.relative_to(root).as_posix()} is a link: ledger writes records only into "
-                              "real folders of the ledger; replace the link by a folder")
-
-
 def summary(ledger: Ledger, record: Record) -> str:
     """One line about a record that names people only as output may: protected ones by pseudonym."""
     from .citation import label, long_date, witness_label
@@ -466,4 +456,3 @@ def summary(ledger: Ledger, record: Record) -> str:
             assert isinstance(rec, Claim)
             return f"claim {rec.measure} = {rec.value} in {rec.scope.place}, {rec.scope.period}, from {rec.source}"
     return record.kind
-

@@ -90,7 +90,8 @@ def _umask() -> int:
     return mask
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a folder's entries (a rename, a new file) durable; where that cannot be done, nothing."""
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:
@@ -112,7 +113,7 @@ def atomic_write_bytes(path: Path, data: bytes, durable: bool = True, root: Path
             os.unlink(tmp)
         raise
     if durable:
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
 
 def atomic_write_text(path: Path, text: str, root: Path | None = None) -> None:
@@ -131,4 +132,4 @@ def atomic_create_bytes(path: Path, data: bytes, root: Path | None = None) -> No
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)

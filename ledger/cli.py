@@ -80,10 +80,24 @@ def _root(ledger: Path | None) -> Path:
     from .layout import LedgerNotFound, open_root
 
     try:
-        return open_root(ledger)
+        root = open_root(ledger)
     except LedgerNotFound as e:
         _echo(f"ledger: {e}; run inside a ledger or pass --ledger PATH", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    from .journal import pending
+
+    if pending(root):  # a command that changes several files was stopped after its commit point: complete it
+        from .errors import LedgerError
+        from .journal import recover
+
+        try:
+            done = recover(root)
+        except LedgerError as e:
+            _echo(f"ledger: {e}", err=True)
+            raise typer.Exit(EXIT_USAGE) from None
+        if done:
+            _echo(f"ledger: completed the interrupted `{done}`", err=True)
+    return root
 
 
 def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
@@ -624,6 +638,57 @@ def _sealing_key(root: Path, key_file: Path | None) -> SigningKey:
 
         _echo(f"ledger add: {one_line(str(e))}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+
+
+@app.command("mv")
+@_says_interrupted("ledger mv")
+def mv(
+    old: Annotated[str, typer.Argument(metavar="OLD", help="The id to rename.", show_default=False)],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="Its new name: a slug no record has.",
+                                        show_default=False)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Print the changes as a diff; write "
+                                          "nothing.")] = False,
+    ledger: LedgerOption = None,
+    identity: IdentityOption = None,
+) -> None:
+    """Rename an id: the record, its file when the file is named after it, and every reference to it in every
+    record, keeping each file's comments and layout. All files change or none: an interrupted rename is
+    completed by the next ledger command. A protected person's identity is sealed again under the new id,
+    which needs your key.
+
+    Example: ledger mv ministry-of-health-of-kazakhstan moh-kz
+    """
+    from .errors import LedgerError
+    from .lock import writer_lock
+    from .rename import apply, diff, plan
+
+    root = _root(ledger)
+    keys = _keys(identity)
+    try:
+        with writer_lock(root, f"ledger mv {old} {new}"):
+            rename = plan(root, old, new, keys)
+            if not dry_run:
+                apply(root, rename)
+    except LedgerError as e:
+        _echo(f"ledger mv: {e}; nothing was written", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    if dry_run:
+        _echo(diff(rename), nl=False)
+    files = len(rename.edits)
+    refs = rename.references
+    said = (f"the {rename.kind} and {refs:,} {'reference' if refs == 1 else 'references'} to it, in {files:,} "
+            f"{'file' if files == 1 else 'files'}")
+    done = "would rename" if dry_run else "renamed"
+    _echo(f"{done} `{old}` to `{new}`: {said}", err=dry_run)
+    moved = rename.moved
+    if moved and moved.moved_to:
+        _echo(f"  {moved.file} -> {moved.moved_to}", err=dry_run)
+    if rename.resealed:
+        _echo("  its sealed identity was sealed again under the new id, signed with your key", err=dry_run)
+    for file, line in rename.mentions:
+        _echo(f"  note: {file}:{line} still writes `{old}` in text (not a reference): left as it is", err=True)
+    if dry_run:
+        _echo("(dry run: nothing was written)", err=True)
 
 
 keys_app = typer.Typer(help="Keys for protected identities: yours, and the team's recipients and signers in "

@@ -57,7 +57,7 @@ def _write(root: Path, path: Path, file: str, data: bytes) -> None:
         raise LedgerFileError(f"cannot write {file}: {e.strerror or type(e).__name__}") from None
 
 
-def _read_text(root: Path, path: Path, file: str) -> tuple[bytes, str]:
+def read_text(root: Path, path: Path, file: str) -> tuple[bytes, str]:
     """A file's bytes and its text (a byte-order mark left out of the text, and put back on writing)."""
     try:
         raw = read_bytes(path, root)
@@ -71,7 +71,8 @@ def _read_text(root: Path, path: Path, file: str) -> tuple[bytes, str]:
     return raw, text
 
 
-def _encode(raw: bytes, text: str) -> bytes:
+def encode_like(raw: bytes, text: str) -> bytes:
+    """`text` as the bytes of a file that was `raw`: with its byte-order mark when it had one."""
     return (BOM if raw.startswith(BOM) else b"") + text.encode("utf-8")
 
 
@@ -216,7 +217,7 @@ def _edit_config(root: Path, name: str, edits: list[tuple[str, str | None]], rea
     from .yamledit import EditRefused, set_entry
 
     path = root / CONFIG_NAME
-    raw, text = _read_text(root, path, CONFIG_NAME)
+    raw, text = read_text(root, path, CONFIG_NAME)
     new_text = text
     try:
         for section, value in edits:
@@ -229,7 +230,7 @@ def _edit_config(root: Path, name: str, edits: list[tuple[str, str | None]], rea
             dict(config.signers) != dict(signing):
         raise LedgerFileError(f"{CONFIG_NAME}: the edited text did not read back as intended; the file was not "
                               "changed")
-    _write(root, path, CONFIG_NAME, _encode(raw, new_text))
+    _write(root, path, CONFIG_NAME, encode_like(raw, new_text))
 
 
 @dataclass
@@ -355,7 +356,7 @@ def rotate(root: Path, keys: list[Any], sign_unsigned: bool = False) -> Rotated:
     writes: list[tuple[Path, str, bytes]] = []
     for path, items in by_file.items():
         file = items[0][0].file
-        raw, text = _read_text(root, path, file)
+        raw, text = read_text(root, path, file)
         changes: dict[tuple[int, tuple[Any, ...]], str] = {}
         expect: dict[tuple[int, tuple[Any, ...]], str] = {}
         for item, identity in items:
@@ -371,7 +372,7 @@ def rotate(root: Path, keys: list[Any], sign_unsigned: bool = False) -> Rotated:
             new_text = replace_values(text, file, changes, expect)
         except EditRefused as e:
             raise IdentityError(f"nothing was re-encrypted: {e}") from None
-        writes.append((path, file, _encode(raw, new_text)))
+        writes.append((path, file, encode_like(raw, new_text)))
     for done, (path, file, data) in enumerate(writes):
         try:
             _write(root, path, file, data)

@@ -103,3 +103,16 @@ def _unlink_links(folder: Path, inner: tuple[str, ...]) -> None:
 
 
 IGNORE_ALL = b"*\n# ledger's own state: locks, caches and temporary files\n"
+
+
+def real_folders(root: Path, folder: Path) -> None:
+    """LedgerError unless every folder from the root down to `folder` that exists is a real folder, not a link: a
+    record is never written out of the ledger, nor where `ledger check` would not read it (it walks no link)."""
+    from .errors import LedgerError
+
+    current = root
+    for part in folder.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink():
+            raise LedgerError(f"{current.relative_to(root).as_posix()} is a link: ledger writes records only into "
+                              "real folders of the ledger; replace the link by a folder")

@@ -219,9 +219,14 @@ def _render_block(text: str, node: Node, key: Node | None, value: str) -> str:
     return double_quoted(value) + nl + tail
 
 
-def _render_scalar(text: str, node: Node, key: Node | None, value: str) -> str:
+def _render_scalar(text: str, node: Node, key: Node | None, value: str, keep_style: bool = False) -> str:
     if node.style in ("|", ">"):
         return _render_block(text, node, key, value)
+    if keep_style:
+        if node.style is None and plain_or_quoted(value) == value:
+            return value
+        if node.style == "'" and "'" not in value and double_quoted(value) == f'"{value}"':
+            return f"'{value}'"
     return double_quoted(value)
 
 
@@ -269,11 +274,12 @@ def _get_in(data: Any, path: Path) -> Any:
 
 
 def replace_values(text: str, file: str, changes: Mapping[tuple[int, Path], str],
-                   expect: Mapping[tuple[int, Path], str] | None = None) -> str:
+                   expect: Mapping[tuple[int, Path], str] | None = None, keep_style: bool = False) -> str:
     """`text` with the text values at (document index, path) replaced, every other character kept.
 
     A literal block stays a literal block at its indentation; any other value is written double-quoted on
-    one line, which is valid in block and flow context alike. `expect`, when given, holds the values the
+    one line, which is valid in block and flow context alike; with `keep_style`, a plain or single-quoted value
+    stays so when the new one can be written so (an id renamed). `expect`, when given, holds the values the
     caller read: a value that differs now (the file changed meanwhile) is refused. The new text is verified
     to read as the old documents with exactly these values changed; EditRefused otherwise.
     """
@@ -290,7 +296,7 @@ def replace_values(text: str, file: str, changes: Mapping[tuple[int, Path], str]
                                 "collection)")
         if expect is not None and _get_in(data[index], path) != expect.get((index, path)):
             raise _refuse(file, f"`{_dotted(path)}` changed while it was being edited")
-        spans.append((node.start, node.end, _render_scalar(text, node, key, value)))
+        spans.append((node.start, node.end, _render_scalar(text, node, key, value, keep_style)))
         _set_in(expected[index], path, value)
     new_text = _apply(text, spans, file)
     verify(new_text, file, expected)

@@ -1,0 +1,201 @@
+"""Changing several files of a ledger all or none: every new text is staged in `.ledger/journal/`, then a journal
+naming each change is written (the commit point), then the changes are made. A writer killed before the journal
+was written has changed nothing; one killed after it has its work completed by the next `ledger` command
+(`recover`), which finds the journal. Each change carries the hash of what the file held before and of what it
+will hold, so that completing it never writes over a file that someone changed in between.
+
+The caller holds the ledger's write lock (`lock.writer_lock`); `recover` takes it itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .atomic import atomic_write_bytes, fsync_dir
+from .errors import LedgerError, os_problem
+from .layout import RECORDS_DIR, STATE_DIR, real_folders
+
+JOURNAL = "journal.json"  # in .ledger/: its presence means changes are committed and may not all be made yet
+STAGING = "journal"  # in .ledger/: the staged texts
+FSYNC_EACH_MAX = 64  # more staged files than this: one `sync` of the file systems is cheaper than a fsync each
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file's change: its new bytes (None: the file goes) and what it must hold before (None: it must not
+    exist)."""
+
+    path: str  # relative to the ledger root, with `/`
+    data: bytes | None
+    before: bytes | None
+
+
+def _sha(data: bytes | None) -> str | None:
+    return None if data is None else hashlib.sha256(data).hexdigest()
+
+
+def pending(root: Path) -> bool:
+    """Whether a journal waits to be completed (one stat: every command asks)."""
+    return (root / STATE_DIR / JOURNAL).exists()
+
+
+def commit(root: Path, changes: list[Change], what: str) -> None:
+    """Make every change or none: LedgerError, with nothing changed, when a change cannot be staged or a file no
+    longer holds what it held when the changes were made; if the process dies after the commit point, the next
+    `recover` completes them. The caller holds the write lock."""
+    from .layout import state_dir
+
+    state = state_dir(root)
+    staging = state / STAGING
+    journal = state / JOURNAL
+    if journal.exists():
+        raise LedgerError(f"an earlier change is not complete ({STATE_DIR}/{JOURNAL}); run `ledger check` to "
+                          "complete it first")
+    for change in changes:
+        _inside_records(change.path)
+        if _sha(_current(root, change.path)) != _sha(change.before):
+            raise LedgerError(f"{change.path} changed while ledger was working; nothing was written: try again")
+    shutil.rmtree(staging, ignore_errors=True)  # a writer killed before its commit point left it
+    entries = []
+    try:
+        staging.mkdir()
+        staged_files = []
+        for n, change in enumerate(changes):
+            staged = None
+            if change.data is not None:
+                staged = f"{n:06d}"
+                with open(staging / staged, "wb") as handle:
+                    handle.write(change.data)
+                    if len(changes) <= FSYNC_EACH_MAX:
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                staged_files.append(staged)
+            entries.append({"path": change.path, "staged": staged, "before": _sha(change.before),
+                            "after": _sha(change.data)})
+        if len(changes) > FSYNC_EACH_MAX:
+            os.sync()
+        fsync_dir(staging)
+        atomic_write_bytes(journal, json.dumps({"what": what, "changes": entries}).encode("utf-8"), root=root)
+    except OSError as e:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise os_problem(e, "cannot stage the changes; nothing was written") from None
+    _complete(root, entries)
+
+
+def recover(root: Path) -> str | None:
+    """Complete the changes of a writer that died after its commit point; what they were (`ledger mv a b`), or
+    None when there were none. LedgerError, changing nothing, when a file the journal names holds neither what
+    it held before nor what it was to hold."""
+    if not pending(root):
+        return None
+    from .lock import writer_lock
+
+    with writer_lock(root, "completing an interrupted change"):
+        journal = root / STATE_DIR / JOURNAL
+        try:
+            raw = journal.read_bytes()
+        except FileNotFoundError:
+            return None  # the writer we waited for completed it
+        except OSError as e:
+            raise os_problem(e, f"cannot read {STATE_DIR}/{JOURNAL}") from None
+        what, entries = _read_journal(raw)
+        _complete(root, entries, what)
+        return what
+
+
+def _read_journal(raw: bytes) -> tuple[str, list[dict[str, str | None]]]:
+    bad = LedgerError(f"{STATE_DIR}/{JOURNAL} cannot be read; if no ledger command is running, the change it "
+                      f"names was never completed: see `git status`, then delete {STATE_DIR}/{JOURNAL}")
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise bad from None
+    if not isinstance(data, dict) or not isinstance(data.get("what"), str) or \
+            not isinstance(data.get("changes"), list):
+        raise bad
+    entries = data["changes"]
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str) or \
+                not all(entry.get(k) is None or isinstance(entry.get(k), str) for k in ("staged", "before", "after")):
+            raise bad
+        _inside_records(entry["path"])
+        staged = entry["staged"]
+        if staged is not None and (not staged.isdigit() or (entry["after"] is None)):
+            raise bad
+    return data["what"], entries
+
+
+def _inside_records(path: str) -> None:
+    """LedgerError unless `path` is a plain relative path under records/: a journal never leads a write elsewhere."""
+    parts = path.split("/")
+    if len(parts) < 2 or parts[0] != RECORDS_DIR or any(p in ("", ".", "..") for p in parts) or "\\" in path \
+            or "\0" in path:
+        raise LedgerError(f"{STATE_DIR}/{JOURNAL} names a file outside records/; delete it")
+
+
+def _current(root: Path, path: str) -> bytes | None:
+    target = root / path
+    real_folders(root, target.parent)
+    try:
+        with open(target, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise os_problem(e, f"cannot read {path}") from None
+
+
+def _complete(root: Path, entries: list[dict[str, str | None]], what: str | None = None) -> None:
+    """Make the journal's changes, files first and removals last, then drop the journal; LedgerError, changing
+    nothing, when any file holds something else than before or after."""
+    staging = root / STATE_DIR / STAGING
+    todo = []
+    conflicts = []
+    for entry in entries:
+        path = str(entry["path"])
+        now = _sha(_current(root, path))
+        if now == entry["after"]:
+            continue
+        staged = entry["staged"]
+        if now != entry["before"] or (staged is not None and not (staging / staged).is_file()):
+            conflicts.append(path)
+            continue
+        todo.append(entry)
+    if conflicts:
+        raise LedgerError(f"the interrupted `{what}` cannot be completed, as {_list(conflicts)} changed since; "
+                          f"nothing more was changed: restore {'it' if len(conflicts) == 1 else 'them'} (`git "
+                          f"checkout`), or delete {STATE_DIR}/{JOURNAL} to leave the change half done")
+    folders: set[Path] = set()
+    try:
+        for entry in sorted(todo, key=lambda e: e["staged"] is None):
+            target = root / str(entry["path"])
+            folders.add(target.parent)
+            if entry["staged"] is None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(target)
+            elif entry["before"] is None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(staging / str(entry["staged"]), target)  # never over a file that appeared meanwhile
+            else:
+                os.replace(staging / str(entry["staged"]), target)
+        for folder in folders:
+            fsync_dir(folder)
+        os.unlink(root / STATE_DIR / JOURNAL)
+    except OSError as e:
+        raise os_problem(e, f"cannot complete the change; run any ledger command to complete it (the journal is in "
+                            f"{STATE_DIR}/{JOURNAL})") from None
+    fsync_dir(root / STATE_DIR)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _list(paths: Iterable[str]) -> str:
+    paths = list(paths)
+    return ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+
