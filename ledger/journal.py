@@ -46,47 +46,81 @@ def pending(root: Path) -> bool:
     return (root / STATE_DIR / JOURNAL).exists()
 
 
+class Batch:
+    """Changes staged one by one (`add`), then made all at once (`commit`) or dropped (`abandon`): a command that
+    produces many files (`ledger import`) stages each as it goes and holds none in memory. The caller holds the
+    write lock."""
+
+    def __init__(self, root: Path) -> None:
+        from .layout import state_dir
+
+        self.root = root
+        state = state_dir(root)
+        self.staging = state / STAGING
+        self.journal = state / JOURNAL
+        if self.journal.exists():
+            raise LedgerError(f"an earlier change is not complete ({STATE_DIR}/{JOURNAL}); run `ledger check` to "
+                              "complete it first")
+        shutil.rmtree(self.staging, ignore_errors=True)  # a writer killed before its commit point left it
+        try:
+            self.staging.mkdir()
+        except OSError as e:
+            raise os_problem(e, "cannot stage the changes; nothing was written") from None
+        self.entries: list[dict[str, str | None]] = []
+
+    def add(self, change: Change) -> None:
+        """Stage one change; LedgerError when the file no longer holds what the change expects, or cannot be
+        staged."""
+        _inside_records(change.path)
+        if _sha(_current(self.root, change.path)) != _sha(change.before):
+            raise LedgerError(f"{change.path} changed while ledger was working; nothing was written: try again")
+        staged = None
+        if change.data is not None:
+            staged = f"{len(self.entries):06d}"
+            try:
+                with open(self.staging / staged, "wb") as handle:
+                    handle.write(change.data)
+            except OSError as e:
+                raise os_problem(e, "cannot stage the changes; nothing was written") from None
+        self.entries.append({"path": change.path, "staged": staged, "before": _sha(change.before),
+                             "after": _sha(change.data)})
+
+    def commit(self, what: str) -> None:
+        """Make every staged change, or none: the journal written (durably, after the staged texts) is the commit
+        point; a process that dies after it has its work completed by the next `recover`."""
+        try:
+            staged = [str(e["staged"]) for e in self.entries if e["staged"] is not None]
+            if len(staged) <= FSYNC_EACH_MAX:
+                for name in staged:
+                    with open(self.staging / name, "rb") as handle:
+                        os.fsync(handle.fileno())
+            else:
+                os.sync()
+            fsync_dir(self.staging)
+            atomic_write_bytes(self.journal, json.dumps({"what": what, "changes": self.entries}).encode("utf-8"),
+                               root=self.root)
+        except OSError as e:
+            self.abandon()
+            raise os_problem(e, "cannot stage the changes; nothing was written") from None
+        _complete(self.root, self.entries)
+
+    def abandon(self) -> None:
+        """Drop what was staged; nothing was changed."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
 def commit(root: Path, changes: list[Change], what: str) -> None:
     """Make every change or none: LedgerError, with nothing changed, when a change cannot be staged or a file no
     longer holds what it held when the changes were made; if the process dies after the commit point, the next
     `recover` completes them. The caller holds the write lock."""
-    from .layout import state_dir
-
-    state = state_dir(root)
-    staging = state / STAGING
-    journal = state / JOURNAL
-    if journal.exists():
-        raise LedgerError(f"an earlier change is not complete ({STATE_DIR}/{JOURNAL}); run `ledger check` to "
-                          "complete it first")
-    for change in changes:
-        _inside_records(change.path)
-        if _sha(_current(root, change.path)) != _sha(change.before):
-            raise LedgerError(f"{change.path} changed while ledger was working; nothing was written: try again")
-    shutil.rmtree(staging, ignore_errors=True)  # a writer killed before its commit point left it
-    entries = []
+    batch = Batch(root)
     try:
-        staging.mkdir()
-        staged_files = []
-        for n, change in enumerate(changes):
-            staged = None
-            if change.data is not None:
-                staged = f"{n:06d}"
-                with open(staging / staged, "wb") as handle:
-                    handle.write(change.data)
-                    if len(changes) <= FSYNC_EACH_MAX:
-                        handle.flush()
-                        os.fsync(handle.fileno())
-                staged_files.append(staged)
-            entries.append({"path": change.path, "staged": staged, "before": _sha(change.before),
-                            "after": _sha(change.data)})
-        if len(changes) > FSYNC_EACH_MAX:
-            os.sync()
-        fsync_dir(staging)
-        atomic_write_bytes(journal, json.dumps({"what": what, "changes": entries}).encode("utf-8"), root=root)
-    except OSError as e:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise os_problem(e, "cannot stage the changes; nothing was written") from None
-    _complete(root, entries)
+        for change in changes:
+            batch.add(change)
+    except BaseException:
+        batch.abandon()
+        raise
+    batch.commit(what)
 
 
 def recover(root: Path) -> str | None:
