@@ -205,17 +205,24 @@ def _subject(ledger: Ledger, kind: str, data: dict[str, Any]) -> tuple[str | Non
     return None, kind
 
 
-def suggest_id(ledger: Ledger, kind: str, data: dict[str, Any], taken: set[str] | None = None) -> str:
-    """An id from the date and the main subject, unique in the ledger: `2011-12-28-gaukhar-g`."""
+def suggest_id(ledger: Ledger, kind: str, data: dict[str, Any], taken: set[str] | None = None,
+               counters: dict[str, int] | None = None) -> str:
+    """An id from the date and the main subject, unique in the ledger and among `taken`: `2011-12-28-gaukhar-g`.
+    `counters` (base -> the next number to try), kept by a caller that makes many ids, makes each one cost the
+    same however many share a base."""
     day, subject = _subject(ledger, kind, data)
     base = "-".join(p for p in (day, slugify(subject)) if p) or kind
     if len(base) < 2:
         base = f"{kind}-{base}"
     base = base[:74].rstrip("-")
-    used = set(ledger.by_id) | (taken or set())
-    candidate, n = base, 2
-    while candidate in used or (ledger.root / "records" / PLURALS[kind] / f"{candidate}.yaml").exists():
+    taken = taken if taken is not None else set()
+    folder = ledger.root / "records" / PLURALS[kind]
+    n = counters.get(base, 2) if counters is not None else 2
+    candidate = base if n == 2 else f"{base}-{n}"
+    while candidate in ledger.by_id or candidate in taken or (folder / f"{candidate}.yaml").exists():
         candidate, n = f"{base}-{n}", n + 1
+    if counters is not None:
+        counters[base] = n
     return candidate
 
 

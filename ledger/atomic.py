@@ -14,7 +14,9 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 SCRATCH = "tmp"  # in .ledger/
 STALE_SECONDS = 3600  # a temp file this old is a dead writer's, whatever its pid says
@@ -114,6 +116,26 @@ def atomic_write_bytes(path: Path, data: bytes, durable: bool = True, root: Path
         raise
     if durable:
         fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def atomic_text_stream(path: Path, root: Path | None = None) -> Iterator[TextIO]:
+    """A text file written as it comes (UTF-8, line ends as given) that replaces `path` only once the block ends
+    without an error: a reader sees the old file or the whole new one. Raises OSError, leaving `path` as it was."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.getpid()}.", suffix=".tmp", dir=_temp_folder(path, root))
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
 
 
 def atomic_write_text(path: Path, text: str, root: Path | None = None) -> None:

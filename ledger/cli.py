@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from . import __version__
-from .kinds import FINDING_KINDS, KINDS
+from .kinds import FINDING_KINDS, KINDS, PLURALS
 from .layout import SCHEMA_DIR
 from .output import FORMATS
 
@@ -263,25 +263,96 @@ def export(
     """One row per record of KIND, for a spreadsheet: fields flattened (scope.place), a claim's
     interval, voice, source date and URL, status and withdrawal; never a sealed identity nor a
     confidential testimony's quotes; a cell a spreadsheet would run as a formula is written as text."""
-    from .atomic import atomic_write_text
-    from .export import records_of, to_csv, to_jsonl
+    from .atomic import atomic_text_stream
+    from .export import records_of, write_csv, write_jsonl
     from .load import load_ledger
 
     if output not in ("csv", "jsonl"):
         _echo(f"ledger export: --format is csv or jsonl, not {output!r}", err=True)
         raise typer.Exit(EXIT_USAGE)
     loaded, _ = load_ledger(_root(ledger))
-    rows = list(records_of(loaded, kind.value))
-    text = to_csv(rows, bom) if output == "csv" else to_jsonl(rows)
+    rows = records_of(loaded, kind.value)
+
+    def write(stream: Any) -> int:
+        return write_csv(rows, kind.value, stream, bom) if output == "csv" else write_jsonl(rows, stream)
+
     if out == "-":
-        sys.stdout.write(text)
+        write(sys.stdout)
         return
     try:
-        atomic_write_text(Path(out), text)
+        with atomic_text_stream(Path(out)) as stream:
+            count = write(stream)
     except OSError as e:
         _echo(f"ledger export: cannot write {out}: {e.strerror or e}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    _echo(f"wrote {out}: {len(rows):,} {kind.value} records")
+    _echo(f"wrote {out}: {count:,} {kind.value} records")
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(metavar="FILE.csv...", help="CSV files, each a header row naming "
+                                                "the columns, then a record a row.", show_default=False)],
+    kind: Annotated[RecordKind | None, typer.Option("--kind", "-k", help="The kind of every row (default: the "
+                                                    "file's `kind` column, as `ledger export` writes it).",
+                                                    show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Check every row; write nothing.")] = False,
+    output: Annotated[CheckFormat, typer.Option("--format", "-f", help="How problems are listed: text, json or "
+                                                "github, as `ledger check` lists findings.")] = CheckFormat("text"),
+    ledger: LedgerOption = None,
+) -> None:
+    """Add a record for each row of CSV files: columns by the header (scope.place for a nested field, `;` or a
+    repeated column for a list), ids made when there is no `id` column. Every row is checked as `ledger add`
+    checks a record, against the ledger and the other rows; a problem is FILE.csv:ROW:COLUMN with the code
+    `ledger check` gives it. All rows of all files are written, or none.
+
+    Example: ledger import detainees.csv --kind person
+    """
+    from .errors import LedgerError
+    from .report import render_github, render_json, text_lines
+    from .spreadsheet import ImportRefused, import_files
+
+    root = _root(ledger)
+    try:
+        done = import_files(root, files, kind.value if kind else None, dry_run=dry_run,
+                            shown=lambda p: _shown_path(p, root))
+    except ImportRefused as e:
+        from .findings import sort_findings
+
+        findings = sort_findings(e.findings)
+        rows = len({(f.file, f.line) for f in findings})
+        summary = (f"✗ {len(findings):,} {'problem' if len(findings) == 1 else 'problems'} in {rows:,} "
+                   f"{'row' if rows == 1 else 'rows'}; nothing was written")
+        if output.value == "json":
+            sys.stdout.write(render_json(findings))
+        elif output.value == "github":
+            sys.stdout.write(render_github(findings))
+        else:
+            shown = text_lines(findings[:MAX_LISTED], summary)
+            if len(findings) > MAX_LISTED:
+                shown.insert(MAX_LISTED, f"… and {len(findings) - MAX_LISTED:,} more (--format json lists all)")
+            _echo("\n".join(shown))
+        raise typer.Exit(EXIT_FINDINGS) from None
+    except LedgerError as e:
+        _echo(f"ledger import: {e}; nothing was written", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    said = ", ".join(f"{done.records[k]:,} {k if done.records[k] == 1 else PLURALS[k]}" for k in KINDS
+                     if k in done.records) or "no records"
+    verb = "imported" if done.written else "would import"
+    _echo(f"{verb} {said} into {', '.join(done.folders) or 'records/'}"
+          + ("" if done.written else " (dry run: nothing was written)"), err=not done.written)
+    if done.ignored:
+        _echo(f"ignored the columns `ledger export` computes: {', '.join(done.ignored)}", err=True)
+
+
+MAX_LISTED = 200  # problems a terminal is shown; --format json has every one
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    """A file as a finding names it: relative to the current folder when below it, else as given."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return str(path)
 
 
 @app.command("init")

@@ -17,6 +17,7 @@ CODES: dict[str, str] = {
     "binary-file": "the file holds binary data (NUL bytes)",
     "empty-file": "the file holds no record",
     "yaml-syntax": "the file is not valid YAML",
+    "csv-syntax": "a CSV file (`ledger import`) that cannot be read as rows: an unclosed quote, a cell too long",
     "yaml-duplicate-key": "a mapping has the same key twice",
     "yaml-alias-bomb": "aliases would expand to too many values",
     "yaml-too-deep": "lists and mappings nested deeper than records ever are: refused",

@@ -1,0 +1,453 @@
+"""`ledger import FILE.csv`: each row a record, checked as `ledger add` checks one, written all or none.
+
+Columns are named by the header: a field (`name`), a nested one dotted (`scope.place`), a list in one cell
+separated by `;` or in a repeated column, a list of mappings (`quotes`) as the JSON `ledger export` writes. The
+columns `ledger export` computes (a claim's interval, voice, source date...; every row's `file`) are ignored, so an
+export imports as it is. Rows are read one at a time and each record is staged as it is made: what is kept is what
+the cross-record rules need (`facts`), not the rows nor the records. A problem is a finding at `FILE.csv:ROW:COLUMN`
+(the spreadsheet's row, the header being row 1) with the code `ledger check` gives it.
+"""
+
+from __future__ import annotations
+
+import csv
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .export import COMPUTED, FORMULA_START, HIDDEN
+from .findings import Finding
+from .yamlio import Document
+
+MAX_CELL = 1 << 20  # characters in one cell: a record file may not be larger either
+
+
+class ImportRefused(Exception):
+    """The files cannot be imported: the findings say where and why; nothing was written."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__(f"{len(findings)} problems")
+        self.findings = findings
+
+
+@dataclass
+class Column:
+    """One column of a file: where it is, which field it fills, and how its cells are read."""
+
+    number: int  # 1-based, as a spreadsheet counts (A is 1)
+    path: tuple[str, ...]
+    shape: str  # "text", "bool", "list", "models", "model", "figure", "kind", "ignored"
+
+
+@dataclass
+class Columns:
+    """A file's columns, and where a field's value is, for a finding about it."""
+
+    columns: list[Column]
+    at: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for col in self.columns:
+            if col.shape not in ("ignored", "kind"):
+                self.at.setdefault(col.path, []).append(col.number)
+
+    def locate(self, path: tuple[Any, ...]) -> int:
+        """The column of a value (0 when no column holds it: a missing field)."""
+        names = tuple(p for p in path if not isinstance(p, int))
+        index = next((p for p in path if isinstance(p, int)), 0)
+        while names:
+            numbers = self.at.get(names)
+            if numbers:
+                return numbers[index] if len(numbers) > 1 and index < len(numbers) else numbers[0]
+            below = [n for p, ns in self.at.items() if p[:len(names)] == names for n in ns]
+            if below:
+                return min(below)
+            names = names[:-1]
+        return 0
+
+
+@dataclass
+class RowDocument(Document):
+    """A record read from a row: a finding about any of its fields points at the row and that field's column."""
+
+    table: Columns | None = None
+
+    def locate(self, path: Any, key: bool = False) -> tuple[int, int]:
+        return self.line, self.table.locate(tuple(path)) if self.table is not None else 0
+
+
+@dataclass
+class Imported:
+    """What `import_files` did, or would do."""
+
+    records: dict[str, int]  # kind -> records
+    folders: list[str]
+    ignored: list[str]  # the computed columns that were left out
+    written: bool
+
+
+def _shape(model: type[Any], name: str) -> str:
+    from .add import is_list, submodel
+    from .figures import FigureValue
+
+    info = model.model_fields.get(name)
+    if info is None:
+        return ""
+    if is_list(model, name):
+        return "models" if submodel(model, name) is not None else "list"
+    if submodel(model, name) is not None:
+        return "model"
+    flat: list[Any] = [info.annotation]
+    seen = []
+    while flat:
+        ann = flat.pop()
+        seen.append(ann)
+        flat.extend(typing.get_args(ann))
+    if bool in seen:
+        return "bool"
+    if FigureValue in seen:
+        return "figure"
+    return "text"
+
+
+def columns_of(header: list[str], kind: str, file: str) -> tuple[Columns, list[str], list[Finding]]:
+    """The columns a header names for records of `kind`; the computed ones it ignores; a finding for each column
+    that is no field."""
+    from .add import submodel
+    from .models import MODELS
+    from .validate import is_word, suggest
+
+    model = MODELS[kind]
+    known = sorted({*model.model_fields} - set(HIDDEN) | {f"{name}.{sub}" for name in model.model_fields
+                                                        if (m := submodel(model, name)) is not None
+                                                        for sub in m.model_fields})
+    columns, ignored, findings = [], [], []
+    for number, raw in enumerate(header, 1):
+        name = _uncell(raw.strip())
+        path = tuple(name.split("."))
+        if not name:
+            columns.append(Column(number, (), "ignored"))  # an unnamed column must stay empty (checked by row)
+            continue
+        if name in COMPUTED.get(kind, ()) or name == "file":
+            columns.append(Column(number, path, "ignored"))
+            ignored.append(name)
+            continue
+        if name == "kind":
+            columns.append(Column(number, path, "kind"))
+            continue
+        shape = _shape(model, path[0])
+        sub = submodel(model, path[0]) if shape in ("model", "models") else None
+        if shape and len(path) == 1:
+            columns.append(Column(number, path, shape))
+            continue
+        if len(path) == 2 and sub is not None and path[1] in sub.model_fields:
+            columns.append(Column(number, path, f"{shape}.{_shape(sub, path[1])}"))
+            continue
+        hint = suggest(name, known) if is_word(name.replace(".", "_")) else ""
+        shown = f"`{name[:60]}`" if is_word(name.replace(".", "_")) else "this column"
+        listed = f"; the columns are the fields: {', '.join(known)}"
+        findings.append(Finding(file, 1, number, "unknown-field", f"{shown} is no field of a {kind}{hint or listed}"))
+    return Columns(columns), ignored, findings
+
+
+def _uncell(text: str) -> str:
+    """A cell as written before `ledger export` defused it: `'=x` was `=x`."""
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_START and text[1:2] != "" else text
+
+
+class _CellError(Exception):
+    pass
+
+
+def _read_cell(text: str, shape: str) -> Any:
+    """A cell's value for a field of `shape`; _CellError (naming no value) when it cannot be one."""
+    base = shape.split(".")[-1]
+    if base == "bool":
+        lowered = text.lower()
+        if lowered in ("true", "false"):
+            return lowered == "true"
+        raise _CellError("should be true or false")
+    if base in ("list", "models") or shape == "model" or (base == "figure" and text[:1] == "{"):
+        if text[:1] in ("[", "{"):
+            from .add import AddError, parse_scalar
+
+            try:
+                value = parse_scalar(text)
+            except AddError:
+                raise _CellError("starts with [ or { but is not a valid JSON (or YAML flow) list or mapping") from None
+            return value
+        if base == "list":
+            return [item.strip() for item in text.split(";") if item.strip()]
+        if base == "models" or shape == "model":
+            raise _CellError("holds a list of mappings, written as JSON (`ledger export` writes it so), or use a "
+                             "column for each of its fields (`quotes.text`)")
+    return text
+
+
+def _put(data: dict[str, Any], col: Column, value: Any) -> str | None:
+    """Put a cell's value into the draft; what is wrong, when it cannot be."""
+    top = col.path[0]
+    if len(col.path) == 1:
+        if col.shape == "list":
+            items = data.setdefault(top, [])
+            if not isinstance(value, list):
+                value = [value]
+            items.extend(value)
+            return None
+        if top in data:
+            return "is given in two columns; a field that is not a list takes one value"
+        data[top] = value
+        return None
+    sub = col.path[1]
+    if col.shape.startswith("models."):
+        items = data.setdefault(top, [])
+        if not isinstance(items, list):
+            return "is given both as a whole and by its fields"
+        if not items or not isinstance(items[-1], dict) or sub in items[-1]:
+            items.append({})  # a repeated column starts the next item
+        items[-1][sub] = value
+        return None
+    nested = data.setdefault(top, {})
+    if not isinstance(nested, dict):
+        return "is given both as a whole and by its fields"
+    if sub in nested:
+        return "is given in two columns"
+    nested[sub] = value
+    return None
+
+
+@dataclass
+class Row:
+    """One row read into a draft record, with the findings of reading it."""
+
+    number: int
+    data: dict[str, Any]
+    findings: list[Finding]
+
+
+def rows_of(path: Path, file: str, kind: str | None) -> tuple[str, Columns, list[str], Iterator[Row]]:
+    """The kind, the columns and the rows of a CSV file, the rows read one at a time as they are asked for;
+    ImportRefused for a file that cannot be read at all (its header)."""
+    with _open(path, file) as handle:
+        try:
+            header = next(csv.reader(handle, strict=True), None)
+        except (csv.Error, UnicodeDecodeError) as e:
+            raise ImportRefused([_unreadable(file, 1, e)]) from None
+    if header is None or not any(h.strip() for h in header):
+        raise ImportRefused([Finding(file, 0, 0, "empty-file", "the file has no header row: its first row names "
+                                     "the columns (`id`, `name`, `scope.place`...)")])
+    kind = kind or _kind_of(path, header)
+    if kind is None:
+        raise ImportRefused([Finding(file, 1, 0, "unknown-kind", "the file has no `kind` column to say what its "
+                                     "rows are: name it (`--kind person`)")])
+    table, ignored, findings = columns_of(header, kind, file)
+    if findings:
+        raise ImportRefused(findings)
+    return kind, table, ignored, _rows(path, table, kind, file)
+
+
+def _open(path: Path, file: str) -> Any:
+    try:
+        return open(path, encoding="utf-8-sig", newline="", errors="strict")
+    except OSError as e:
+        raise ImportRefused([Finding(file, 0, 0, "unreadable-file", f"cannot read the file: {e.strerror}")]) from None
+
+
+def _unreadable(file: str, row: int, e: Exception) -> Finding:
+    if isinstance(e, UnicodeDecodeError):
+        return Finding(file, row, 0, "not-utf8", "the file is not UTF-8 text: save it as CSV UTF-8")
+    return Finding(file, row, 0, "csv-syntax", f"the file cannot be read as CSV here ({str(e)[:80]}): an unclosed "
+                   "quote, or a cell too long")
+
+
+def _kind_of(path: Path, header: list[str]) -> str | None:
+    """The kind the `kind` column gives in the first row that has one."""
+    from .models import MODELS
+
+    names = [h.strip() for h in header]
+    if "kind" not in names:
+        return None
+    at = names.index("kind")
+    with open(path, encoding="utf-8-sig", newline="", errors="replace") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for row in reader:
+            if at < len(row) and row[at].strip():
+                value = row[at].strip()
+                return value if value in MODELS else None
+    return None
+
+
+def _rows(path: Path, table: Columns, kind: str, file: str) -> Iterator[Row]:
+    csv.field_size_limit(MAX_CELL)
+    with _open(path, file) as handle:
+        # strict: an unclosed quote is an error, not the rest of the file read as one cell
+        reader = csv.reader(handle, strict=True)
+        next(reader, None)
+        number = 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except (csv.Error, UnicodeDecodeError) as e:
+                yield Row(number + 1, {}, [_unreadable(file, number + 1, e)])
+                return
+            number += 1
+            if not any(c.strip() for c in cells):
+                continue  # a blank row, as spreadsheets leave at the end
+            yield _row(number, cells, table, kind, file)
+
+
+def _row(number: int, cells: list[str], table: Columns, kind: str, file: str) -> Row:
+    data: dict[str, Any] = {}
+    findings = []
+    if len(cells) > len(table.columns) and any(c.strip() for c in cells[len(table.columns):]):
+        findings.append(Finding(file, number, len(table.columns) + 1, "unknown-field",
+                                "a cell beyond the last named column: name its column in the header row"))
+    for col in table.columns:
+        text = cells[col.number - 1].strip() if col.number <= len(cells) else ""
+        if not text:
+            continue
+        if col.shape == "ignored":
+            if not col.path:
+                findings.append(Finding(file, number, col.number, "unknown-field",
+                                        "a cell in a column without a name: name the column in the header row"))
+            continue
+        text = _uncell(text)
+        where = ".".join(col.path)
+        if col.shape == "kind":
+            if text != kind:
+                findings.append(Finding(file, number, col.number, "unknown-kind",
+                                        f"every row of this file is a {kind}; put other kinds in a file of their own"))
+            continue
+        try:
+            problem = _put(data, col, _read_cell(text, col.shape))
+        except _CellError as e:
+            problem = str(e)
+        if problem:
+            findings.append(Finding(file, number, col.number, "invalid-value", f"`{where}` {problem}"))
+    return Row(number, data, findings)
+
+
+@dataclass
+class _Staged:
+    file: str  # the CSV file
+    row: int
+
+
+def import_files(root: Path, files: list[Path], kind: str | None = None, dry_run: bool = False,
+                 shown: Callable[[Path], str] = str) -> Imported:
+    """Import every row of every file, all or none: ImportRefused with every finding when any row cannot be a
+    record of the ledger; `shown(path)` is how a finding names a file."""
+    from . import kinds as kinds_module
+    from .add import suggest_id
+    from .emit import dump_data, fast_dump, modeline, record_data
+    from .facts import facts_of
+    from .journal import Batch, Change
+    from .layout import RECORDS_DIR
+    from .load import load_ledger
+    from .lock import writer_lock
+    from .protection import draft_problems
+    from .rules import Context, run_rules
+    from .validate import validate_record
+    from .yamlio import fast_parse
+
+    findings: list[Finding] = []
+    opened = []
+    for path in files:
+        try:
+            opened.append(rows_of(path, shown(path), kind))
+        except ImportRefused as e:
+            findings += e.findings
+    if findings:
+        raise ImportRefused(findings)
+    with writer_lock(root, "ledger import"):
+        ledger, _ = load_ledger(root)
+        facts = [facts_of(e.record, e.file, e.doc.index, e.doc.line, e.doc.column) for e in ledger.entries]
+        documents: dict[tuple[str, int], Document] = {(e.file, e.doc.index): e.doc for e in ledger.entries}
+        new_files: dict[str, _Staged] = {}
+        taken: set[str] = set()
+        counters: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        folders: set[str] = set()
+        ignored: list[str] = []
+        batch = None if dry_run else Batch(root)
+        try:
+            for (row_kind, table, file_ignored, rows), path in zip(opened, files):
+                file = shown(path)
+                ignored += [c for c in file_ignored if c not in ignored]
+                folder = f"{RECORDS_DIR}/{kinds_module.PLURALS[row_kind]}"
+                for row in rows:
+                    findings += row.findings
+                    if row.findings and not row.data:
+                        continue
+                    cells_wrong = {f.column for f in row.findings}  # left out of the draft: said once, there
+                    draft = row.data
+                    problems = draft_problems(row_kind, draft)  # what `ledger add` refuses, whatever the model says
+                    if problems:
+                        findings += [Finding(file, row.number, table.locate((_field_of(p),)),
+                                             "invalid-value" if _field_of(p) == "identity" else "protected-name", p)
+                                     for p in problems]
+                        continue
+                    if not draft.get("id"):
+                        draft["id"] = suggest_id(ledger, row_kind, draft, taken, counters)
+                    data = {"kind": row_kind, **draft}
+                    doc = RowDocument(data, 0, row.number, 0, table=table)
+                    record, errors = validate_record(doc, file)
+                    findings += [f for f in errors if f.column not in cells_wrong]
+                    if record is None:
+                        continue  # (a row whose other cells make a record is checked against the ledger still)
+                    target = f"{folder}/{record.id}.yaml"
+                    if target in new_files or (root / target).exists() or record.id in taken:
+                        other = new_files.get(target)
+                        where = f"{other.file}:{other.row}" if other else target
+                        findings.append(Finding(file, row.number, table.locate(("id",)), "duplicate-id",
+                                                f"duplicate id `{record.id}`: already used by {where}; give one of "
+                                                "them a new id"))
+                        continue
+                    taken.add(record.id)
+                    new_files[target] = _Staged(file, row.number)
+                    doc.data = None
+                    facts.append(facts_of(record, target, 0, row.number, 0))
+                    documents[(target, 0)] = doc
+                    counts[row_kind] = counts.get(row_kind, 0) + 1
+                    folders.add(folder + "/")
+                    if findings:
+                        continue  # nothing will be written: stage nothing more, check the rest
+                    plain = record_data(record)
+                    text = f"{modeline(root / target, root, row_kind)}\n{fast_dump(plain) or dump_data(plain)}"
+                    raw = text.encode("utf-8")
+                    parsed = fast_parse(raw, target)
+                    if parsed is None or len(parsed.documents) != 1 or \
+                            validate_record(parsed.documents[0], target)[0] != record:
+                        findings.append(Finding(file, row.number, 0, "internal-error",
+                                                "this row's record would not read back as it was given (a character "
+                                                "YAML cannot hold as it is?); please report it"))
+                        continue
+                    if batch is not None:
+                        batch.add(Change(target, raw, None))
+            ctx = Context(root, facts, ledger.config, ledger.config_doc, documents)
+            for f in run_rules(ctx):
+                staged = new_files.get(f.file)
+                if staged is not None:
+                    findings.append(Finding(staged.file, f.line, f.column, f.code, f.message, f.severity))
+            if findings:
+                raise ImportRefused(findings)
+            if batch is not None:
+                names = ", ".join(shown(p) for p in files)
+                batch.commit(f"ledger import {names}"[:200])
+        except BaseException:
+            if batch is not None:
+                batch.abandon()
+            raise
+    return Imported(counts, sorted(folders), ignored, not dry_run)
+
+
+def _field_of(problem: str) -> str:
+    """The field a problem of `ledger add`'s names first (`missing required field `scope.place``)."""
+    start = problem.find("`")
+    end = problem.find("`", start + 1)
+    return problem[start + 1:end].rstrip(":") if start >= 0 and end > start else ""
