@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import typing
 from dataclasses import dataclass, field
@@ -216,10 +217,10 @@ def suggest_id(ledger: Ledger, kind: str, data: dict[str, Any], taken: set[str] 
         base = f"{kind}-{base}"
     base = base[:74].rstrip("-")
     taken = taken if taken is not None else set()
-    folder = ledger.root / "records" / PLURALS[kind]
+    folder = os.path.join(ledger.root, "records", PLURALS[kind])
     n = counters.get(base, 2) if counters is not None else 2
     candidate = base if n == 2 else f"{base}-{n}"
-    while candidate in ledger.by_id or candidate in taken or (folder / f"{candidate}.yaml").exists():
+    while candidate in ledger.by_id or candidate in taken or os.path.lexists(os.path.join(folder, f"{candidate}.yaml")):
         candidate, n = f"{base}-{n}", n + 1
     if counters is not None:
         counters[base] = n

@@ -22,6 +22,7 @@ COMPUTED: dict[str, tuple[str, ...]] = {
               "source.url", "withdrawn.by", "withdrawn.date"),
 }
 HIDDEN = ("identity",)  # a field no export shows
+WITHHELD = "(withheld: the words of a confidential testimony)"
 
 
 def columns(kind: str) -> list[str]:
@@ -88,8 +89,10 @@ def records_of(ledger: Ledger, kind: str) -> Iterator[dict[str, Any]]:
         if kind == "testimony" and getattr(rec, "consent", None) == "confidential":
             data.pop("quotes", None)  # counted, never quoted
         view = views.get(rec.id) if views is not None else None
-        if view is not None and not view.source.quotable:
-            data.pop("quote", None)  # a confidential testimony's words, through the claim that counts them
+        if view is not None and not view.source.quotable and "quote" in data:
+            # a confidential testimony's words, through the claim that counts them: withheld, but said to be there,
+            # as a quoted figure is the source's own (a total with a quote is not the analyst's arithmetic)
+            data["quote"] = WITHHELD
         row = _flat(data, nested)
         if view is not None:
             withdrawn = view.withdrawn

@@ -67,19 +67,27 @@ class Batch:
         except OSError as e:
             raise os_problem(e, "cannot stage the changes; nothing was written") from None
         self.entries: list[dict[str, str | None]] = []
+        self.real: set[str] = set()  # folders found to be real folders of the ledger (no link on the way)
 
     def add(self, change: Change) -> None:
         """Stage one change; LedgerError when the file no longer holds what the change expects, or cannot be
         staged."""
         _inside_records(change.path)
-        if _sha(_current(self.root, change.path)) != _sha(change.before):
+        if _sha(_current(self.root, change.path, self.real)) != _sha(change.before):
             raise LedgerError(f"{change.path} changed while ledger was working; nothing was written: try again")
         staged = None
         if change.data is not None:
             staged = f"{len(self.entries):06d}"
             try:
-                with open(self.staging / staged, "wb") as handle:
-                    handle.write(change.data)
+                fd = os.open(os.path.join(self.staging, staged), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                try:
+                    written = os.write(fd, change.data)
+                    if written < len(change.data):  # a short write: the rest, as a file object would
+                        view = memoryview(change.data)
+                        while written < len(change.data):
+                            written += os.write(fd, view[written:])
+                finally:
+                    os.close(fd)
             except OSError as e:
                 raise os_problem(e, "cannot stage the changes; nothing was written") from None
         self.entries.append({"path": change.path, "staged": staged, "before": _sha(change.before),
@@ -174,10 +182,16 @@ def _inside_records(path: str) -> None:
         raise LedgerError(f"{STATE_DIR}/{JOURNAL} names a file outside records/; delete it")
 
 
-def _current(root: Path, path: str) -> bytes | None:
-    target = root / path
-    real_folders(root, target.parent)
+def _current(root: Path, path: str, real: set[str] | None = None) -> bytes | None:
+    """What the file holds now, or None when there is none; LedgerError when a folder on the way is a link."""
+    target = os.path.join(root, path)
+    parent = os.path.dirname(target)
+    if real is None or parent not in real:
+        real_folders(root, Path(parent))
+        if real is not None:
+            real.add(parent)
     try:
+        os.lstat(target)  # most files asked about are new ones: a stat says so, sooner than an open
         with open(target, "rb") as handle:
             return handle.read()
     except FileNotFoundError:
@@ -192,9 +206,10 @@ def _complete(root: Path, entries: list[dict[str, str | None]], what: str | None
     staging = root / STATE_DIR / STAGING
     todo = []
     conflicts = []
+    real: set[str] = set()
     for entry in entries:
         path = str(entry["path"])
-        now = _sha(_current(root, path))
+        now = _sha(_current(root, path, real))
         if now == entry["after"]:
             continue
         staged = entry["staged"]
@@ -207,6 +222,7 @@ def _complete(root: Path, entries: list[dict[str, str | None]], what: str | None
                           f"nothing more was changed: restore {'it' if len(conflicts) == 1 else 'them'} (`git "
                           f"checkout`), or delete {STATE_DIR}/{JOURNAL} to leave the change half done")
     folders: set[Path] = set()
+    made: set[Path] = set()
     try:
         for entry in sorted(todo, key=lambda e: e["staged"] is None):
             target = root / str(entry["path"])
@@ -215,7 +231,9 @@ def _complete(root: Path, entries: list[dict[str, str | None]], what: str | None
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(target)
             elif entry["before"] is None:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.parent not in made:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(target.parent)
                 os.link(staging / str(entry["staged"]), target)  # never over a file that appeared meanwhile
             else:
                 os.replace(staging / str(entry["staged"]), target)

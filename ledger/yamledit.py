@@ -230,14 +230,14 @@ def _render_scalar(text: str, node: Node, key: Node | None, value: str, keep_sty
     return double_quoted(value)
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_data(a: Any, b: Any) -> bool:
     """Equal data, with the same types (1, 1.0 and true are not the same value in a record)."""
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
-        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+        return list(a) == list(b) and all(same_data(a[k], b[k]) for k in a)
     if isinstance(a, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b))
     if isinstance(a, float) and math.isnan(a):
         return math.isnan(b)
     return bool(a == b)
@@ -247,7 +247,7 @@ def verify(new_text: str, file: str, expected: list[Any]) -> None:
     """Refuse unless `new_text` reads, without findings, as exactly the documents `expected`."""
     parsed = parse_text(new_text, file)
     if parsed.findings or len(parsed.documents) != len(expected) or \
-            not all(_same(doc.data, want) for doc, want in zip(parsed.documents, expected)):
+            not all(same_data(doc.data, want) for doc, want in zip(parsed.documents, expected)):
         raise _refuse(file, "the edited text did not read back as intended")
 
 

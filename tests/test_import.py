@@ -267,18 +267,36 @@ def test_an_import_killed_midway_is_all_or_none(ledger_dir: LedgerDir, tmp_path:
 
 # --- the fast writer: byte for byte what `ledger add` writes -----------------------------------------------------
 
-_PIECES = [*"ab zé–Гж.,;:'\"#-[]{}&*!|>%@`?0123456789\t", "yes", "null", "2011-12-16", "1_000", " #", ": ",
-           "word ", "longer words "]
+_PIECES = [*"ab zé–Гж.,;:'\"#-[]{}&*!|>%@`?0123456789\t\\\n\x85\ufeff", "yes", "null", "2011-12-16",
+           "1_000", " #", ": ", "word ", "longer words ", "'", "''", "  "]
 _TEXT = st.lists(st.sampled_from(_PIECES), max_size=40).map("".join)
 _SCALAR = st.one_of(_TEXT, st.integers(-5, 10 ** 6), st.booleans())
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.dictionaries(st.sampled_from(["kind", "id", "name", "summary", "value", "notes"]), st.one_of(
-    _SCALAR, st.lists(_TEXT, max_size=3), st.dictionaries(st.sampled_from(["place", "period"]), _SCALAR, max_size=2))))
+    _SCALAR, st.lists(_TEXT, max_size=3), st.dictionaries(st.sampled_from(["place", "period"]), _SCALAR, max_size=2),
+    st.lists(st.dictionaries(st.sampled_from(["text", "lang"]), _SCALAR, max_size=2), max_size=2))))
 def test_the_fast_writer_writes_what_ruamel_writes_or_nothing(data: dict[str, object]) -> None:
     from ledger.emit import dump_data, fast_dump
+    from ledger.yamledit import same_data
+    from ledger.yamlio import fast_parse, parse_text
 
     fast = fast_dump(data)
     if fast is not None:
         assert fast == dump_data(data)
+        # and both of ledger's readers read it as the data (it is not read back when imported)
+        assert same_data(parse_text(fast, "x.yaml").documents[0].data, data)
+        quick = fast_parse(fast.encode(), "x.yaml")
+        assert quick is None or same_data(quick.documents[0].data, data)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(st.sampled_from(list("abcé-–.,'\u00a0\u2003")), min_size=1, max_size=20), min_size=1,
+                max_size=30).map(" ".join), st.integers(5, 80))
+def test_the_fast_wrap_is_textwrap(text: str, width: int) -> None:
+    import textwrap as tw
+
+    from ledger.emit import wrap
+
+    assert wrap(text, width) == tw.wrap(text, width, break_long_words=False, break_on_hyphens=False)
