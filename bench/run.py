@@ -44,6 +44,7 @@ HELP_RUNS = 20
 # written leaves the next check one file to read again, and "warm" would time that instead of nothing changed.
 SETTLE_SECONDS = 2.5
 PAGE = os.sysconf("SC_PAGE_SIZE")
+KINDS = ("person", "org", "event", "testimony", "statement", "document", "claim")
 
 
 def log(msg: str) -> None:
@@ -349,7 +350,8 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
     timed([PYTHON, FLOOR, folder], folder)
 
     raw: dict[str, list[list[Run]]] = {k: [] for k in ("cold", "warm", "diff", "diff_text", "diff_md", "report",
-                                                       "changed", "jsonschema", "floor")}
+                                                       "changed", "jsonschema", "floor", "export", "export_all",
+                                                       "import", "imported_cold")}
     page = work / f"report-{size}.html"  # outside the ledger: the report is no record
     trees: dict[str, list[int]] = {k: [] for k in raw}
 
@@ -363,6 +365,7 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
         return run
 
     check = [LEDGER, "check", "--ledger", folder]
+    imported: list[Path] = []
     for rep in range(repeat):
         log(f"  repetition {rep + 1}/{repeat}")
         shutil.rmtree(folder / ".ledger" / "cache", ignore_errors=True)
@@ -390,6 +393,25 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
             log(f"    {'jsonschema':<10} {whole.seconds:8.2f} s {whole.maxrss_kib / 1024:8.1f} MiB "
                 f"({len(runs) - 1} command lines in {len(batches)} parallel processes){status}")
         one("floor", [PYTHON, FLOOR, folder])
+        # spreadsheets: every kind exported, then imported into a new ledger, whose cold check is the yardstick
+        sheets = work / f"sheets-{size}" / f"run-{rep + 1}"
+        shutil.rmtree(sheets, ignore_errors=True)
+        sheets.mkdir(parents=True)
+        one("export", [LEDGER, "export", "claim", "--ledger", folder, "--out", sheets / "claim.csv"])
+        one("export_all", ["bash", "-c", f'for k in {" ".join(KINDS)}; do "$0" export $k --ledger "$1" --out '
+                           f'"$2/$k.csv" || exit 1; done', LEDGER, folder, sheets])
+        # a new folder each time: ext4 is slow to make files where it has just removed thousands (it looks for
+        # inodes freed less than 30 s before), which is the bench's doing, not the import's
+        target = work / f"imported-{size}" / f"run-{rep + 1}-{time.time_ns()}"
+        made = subprocess.run([LEDGER, "init", target], capture_output=True, check=False)
+        if made.returncode != 0:
+            raise SystemExit(f"`ledger init` failed: {made.stderr.decode(errors='replace')}")
+        shutil.copy(folder / "ledger.yaml", target / "ledger.yaml")
+        one("import", [LEDGER, "import", *sorted(sheets.glob("*.csv")), "--ledger", target], null=True)
+        one("imported_cold", [LEDGER, "check", "--no-cache", "--ledger", target])
+        imported.append(target)
+    for target in imported:
+        shutil.rmtree(target, ignore_errors=True)
     comparison = compare_step(folder)
     log(f"    comparison step: {comparison['claims']} claims in {comparison['seconds']:.2f} s "
         f"({comparison['microseconds_per_claim']:.1f} µs a claim)")
@@ -410,6 +432,10 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
         "report": "ledger report (HTML)",
         "jsonschema": f"check-jsonschema ({JSONSCHEMA_PROCESSES} processes in parallel)",
         "floor": "floor: read + yaml CSafeLoader",
+        "export": "ledger export claim (CSV)",
+        "export_all": "ledger export, each of the 7 kinds (CSV)",
+        "import": "ledger import of those 7 CSV files, into a new ledger",
+        "imported_cold": "ledger check (cold) of the imported ledger",
     }
     measures: dict[str, Measure] = {}
     for key, label in labels.items():
@@ -444,6 +470,12 @@ def measure_size(size: int, work: Path, repeat: int, skip_jsonschema: bool) -> d
         "report_bytes_per_record": page.stat().st_size / size,
         "report_browser_render_seconds": rendered,
         "findings_over_claims": counts["findings"] / counts["claims"] if counts["claims"] else None,
+        "export_claim_over_cold_check": ratio("export", "cold"),
+        "import_over_its_cold_check": ratio("import", "imported_cold"),
+        "import_peak_over_its_check_peak": (measures["import"].peak_mib / measures["imported_cold"].peak_mib
+                                            if "import" in measures and measures["imported_cold"].peak_mib else None),
+        "import_peak_bytes_per_row": (measures["import"].peak_mib * 2**20 / size if "import" in measures else None),
+        "import_rows_per_second": size / measures["import"].seconds if "import" in measures else None,
         "cold_check_records_per_second": size / cold if cold > 0 else None,
         "floor_records_per_second": size / floor if floor > 0 else None,
     }
@@ -484,6 +516,8 @@ def targets(derived: dict[str, float | None], counts: dict[str, object], size: i
         ("report ≤ 2 × diff-figures json", derived["report_over_json"], 2.0),
         *([("Chromium renders the report in < 5 s", derived["report_browser_render_seconds"], 5.0)]
           if size == 10_000 else []),
+        ("import ≤ 3 × cold check of the imported ledger", derived["import_over_its_cold_check"], 3.0),
+        ("import's peak memory ≤ that check's", derived["import_peak_over_its_check_peak"], 1.0),
     ]:
         met = None if value is None or limit is None else value <= limit  # type: ignore[operator]
         out.append({"target": name, "value": value, "limit": limit, "met": met})
@@ -631,7 +665,8 @@ def machine() -> dict[str, object]:
     }
 
 
-ORDER = ["cold", "warm", "changed", "diff", "diff_text", "diff_md", "report", "jsonschema", "floor"]
+ORDER = ["cold", "warm", "changed", "diff", "diff_text", "diff_md", "report", "jsonschema", "floor", "export",
+         "export_all", "import", "imported_cold"]
 DERIVED_LABELS = [
     ("cold_check_over_floor", "cold check / floor", "×"),
     ("jsonschema_over_cold_check", "check-jsonschema / cold check", "×"),
@@ -645,6 +680,11 @@ DERIVED_LABELS = [
     ("report_bytes_per_record", "report, bytes per record", "B"),
     ("report_browser_render_seconds", "report, Chromium opens and lays it out", "s"),
     ("cold_check_records_per_second", "cold check, records per second", "/s"),
+    ("export_claim_over_cold_check", "export claim / cold check", "×"),
+    ("import_over_its_cold_check", "import / cold check of the imported ledger", "×"),
+    ("import_peak_over_its_check_peak", "import peak memory / that check's", "×"),
+    ("import_peak_bytes_per_row", "import peak memory per row", "B"),
+    ("import_rows_per_second", "import, rows per second", "/s"),
 ]
 
 
