@@ -136,7 +136,7 @@ def _plain(value: str) -> bool:
     from .yamlio import resolve_plain
 
     if _SURELY_PLAIN.fullmatch(value) and value.isprintable() and value not in _RUAMEL_WORDS:
-        return resolve_plain(value) == value
+        return bool(resolve_plain(value) == value)
     resolver, emitter = _analysers()
     # plain only when both readers take it for this text: ruamel, which writes it, and ledger's own
     if str(resolver.resolve(ScalarNode, value, (True, False))) != _STR_TAG or resolve_plain(value) != value:

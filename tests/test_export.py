@@ -42,6 +42,8 @@ def test_nothing_that_may_not_be_shown(shipped: LedgerDir) -> None:
     everything = "".join(export(shipped.root, kind).stdout for kind in ("testimony", "claim", "person"))
     assert "c-secret" in everything and "t-secret" in everything  # counted
     assert "canary" not in everything  # never quoted, by the testimony nor by the claim that counts it
+    secret = next(r for r in csv.DictReader(io.StringIO(export(shipped.root, "claim").stdout)) if r["id"] == "c-secret")
+    assert secret["quote"] == "(withheld: the words of a confidential testimony)"  # quoted, so not the analyst's sum
     assert "identity" not in export(shipped.root, "person").stdout.splitlines()[0]
     assert "BEGIN AGE" not in everything
 
