@@ -95,7 +95,12 @@ class Batch:
 
     def commit(self, what: str) -> None:
         """Make every staged change, or none: the journal written (durably, after the staged texts) is the commit
-        point; a process that dies after it has its work completed by the next `recover`."""
+        point; a process that dies after it has its work completed by the next `recover`. LedgerError, with
+        nothing changed, when a file was changed by someone else since it was staged."""
+        todo, conflicts = _sorted_out(self.root, self.entries)
+        if conflicts:
+            self.abandon()
+            raise LedgerError(f"{_list(conflicts)} changed while ledger was working; nothing was written: try again")
         try:
             staged = [str(e["staged"]) for e in self.entries if e["staged"] is not None]
             if len(staged) <= FSYNC_EACH_MAX:
@@ -110,7 +115,7 @@ class Batch:
         except OSError as e:
             self.abandon()
             raise os_problem(e, "cannot stage the changes; nothing was written") from None
-        _complete(self.root, self.entries)
+        _make(self.root, todo)
 
     def abandon(self) -> None:
         """Drop what was staged; nothing was changed."""
@@ -200,9 +205,8 @@ def _current(root: Path, path: str, real: set[str] | None = None) -> bytes | Non
         raise os_problem(e, f"cannot read {path}") from None
 
 
-def _complete(root: Path, entries: list[dict[str, str | None]], what: str | None = None) -> None:
-    """Make the journal's changes, files first and removals last, then drop the journal; LedgerError, changing
-    nothing, when any file holds something else than before or after."""
+def _sorted_out(root: Path, entries: list[dict[str, str | None]]) -> tuple[list[dict[str, str | None]], list[str]]:
+    """The changes still to make, and the files that hold neither what they held before nor what they will hold."""
     staging = root / STATE_DIR / STAGING
     todo = []
     conflicts = []
@@ -217,10 +221,23 @@ def _complete(root: Path, entries: list[dict[str, str | None]], what: str | None
             conflicts.append(path)
             continue
         todo.append(entry)
+    return todo, conflicts
+
+
+def _complete(root: Path, entries: list[dict[str, str | None]], what: str) -> None:
+    """Make the journal's changes; LedgerError, changing nothing, when any file holds something else than before
+    or after."""
+    todo, conflicts = _sorted_out(root, entries)
     if conflicts:
         raise LedgerError(f"the interrupted `{what}` cannot be completed, as {_list(conflicts)} changed since; "
                           f"nothing more was changed: restore {'it' if len(conflicts) == 1 else 'them'} (`git "
                           f"checkout`), or delete {STATE_DIR}/{JOURNAL} to leave the change half done")
+    _make(root, todo)
+
+
+def _make(root: Path, todo: list[dict[str, str | None]]) -> None:
+    """Make the changes, files first and removals last, then drop the journal and the staged texts."""
+    staging = root / STATE_DIR / STAGING
     folders: set[Path] = set()
     made: set[Path] = set()
     try:
