@@ -333,7 +333,7 @@ def import_(
             _echo("\n".join(shown))
         raise typer.Exit(EXIT_FINDINGS) from None
     except LedgerError as e:
-        _echo(f"ledger import: {e}; nothing was written", err=True)
+        _echo(f"ledger import: {_written(e)}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     said = ", ".join(f"{done.records[k]:,} {k if done.records[k] == 1 else PLURALS[k]}" for k in KINDS
                      if k in done.records) or "no records"
@@ -345,6 +345,14 @@ def import_(
 
 
 MAX_LISTED = 200  # problems a terminal is shown; --format json has every one
+
+
+def _written(e: Exception) -> str:
+    """A failure of a command that changes several files, and what it left: nothing, unless it failed after its
+    commit point (then the next command completes it, and the message says so)."""
+    from .journal import Incomplete
+
+    return str(e) if isinstance(e, Incomplete) else f"{e}; nothing was written"
 
 
 def _shown_path(path: Path, root: Path) -> str:
@@ -741,7 +749,7 @@ def mv(
             if not dry_run:
                 apply(root, rename)
     except LedgerError as e:
-        _echo(f"ledger mv: {e}; nothing was written", err=True)
+        _echo(f"ledger mv: {_written(e)}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     if dry_run:
         _echo(diff(rename), nl=False)

@@ -27,6 +27,11 @@ STAGING = "journal"  # in .ledger/: the staged texts
 FSYNC_EACH_MAX = 64  # more staged files than this: one `sync` of the file systems is cheaper than a fsync each
 
 
+class Incomplete(LedgerError):
+    """The changes were committed (the journal is written) but not all made: the next `ledger` command makes the
+    rest. Never "nothing was written"."""
+
+
 @dataclass(frozen=True)
 class Change:
     """One file's change: its new bytes (None: the file goes) and what it must hold before (None: it must not
@@ -115,7 +120,12 @@ class Batch:
         except OSError as e:
             self.abandon()
             raise os_problem(e, "cannot stage the changes; nothing was written") from None
-        _make(self.root, todo)
+        try:
+            _make(self.root, todo)
+        except (LedgerError, KeyboardInterrupt) as e:  # after the commit point: the next command completes it
+            why = "interrupted" if isinstance(e, KeyboardInterrupt) else str(e)
+            raise Incomplete(f"{why}; the change is committed (.ledger/{JOURNAL}): the next ledger command "
+                             "completes it") from None
 
     def abandon(self) -> None:
         """Drop what was staged; nothing was changed."""
@@ -258,8 +268,7 @@ def _make(root: Path, todo: list[dict[str, str | None]]) -> None:
             fsync_dir(folder)
         os.unlink(root / STATE_DIR / JOURNAL)
     except OSError as e:
-        raise os_problem(e, f"cannot complete the change; run any ledger command to complete it (the journal is in "
-                            f"{STATE_DIR}/{JOURNAL})") from None
+        raise os_problem(e, "cannot make every change") from None
     fsync_dir(root / STATE_DIR)
     shutil.rmtree(staging, ignore_errors=True)
 

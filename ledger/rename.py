@@ -100,9 +100,10 @@ def plan(root: Path, old: str, new: str, keys: list[Any] | None = None) -> Renam
             changes.setdefault(entry.file, {})[(entry.doc.index, path)] = (old, new)
             counts[entry.file] = counts.get(entry.file, 0) + 1
     if dangling:
-        raise RenameError(f"`{new}` is named already, as a reference to a record that does not exist "
+        raise RenameError(f"`{new}` is named already, by references to a record that does not exist "
                           f"({', '.join(dangling[:3])}{' and more' if len(dangling) > 3 else ''}): after the "
-                          f"rename it would name `{old}`; choose another id, or fix those references first")
+                          f"rename they would name the renamed {owners[0].record.kind}; choose another id, or fix "
+                          "those references first")
     changes.setdefault(owner.file, {})[(owner.doc.index, ("id",))] = (old, new)
     resealed = _reseal(root, owner.record, new, keys, changes[owner.file], owner.doc.index)
     if keys is not None:
@@ -121,8 +122,9 @@ def _shown_id(text: str) -> str:
 
 
 def _did_you_mean(old: str, ids: dict[str, Any]) -> str:
-    close = difflib.get_close_matches(old, list(ids), n=3, cutoff=0.6)
-    return f"; did you mean {' or '.join(f'`{c}`' for c in close)}?" if close else ""
+    from .validate import suggest
+
+    return suggest(old, ids) if re.match(SLUG_PATTERN, old) else ""
 
 
 def _refuse_unreadable(root: Path, findings: list[Any], old: str, new: str) -> None:

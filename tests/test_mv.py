@@ -216,8 +216,9 @@ def test_a_reference_to_the_new_id_a_broken_file_and_a_taken_file_name_are_refus
     # a reference to an id no record has yet would silently name the renamed record
     ledger_dir.record("claims/c-dangling.yaml", "kind: claim\nid: c-dangling\nsource: pgo-2013\nmeasure: killed\n"
                                                 "value: 1\nscope: {place: zhanaozen, period: 2011-12-16}\n")
-    assert ("`pgo-2013` is named already, as a reference to a record that does not exist "
-            "(records/claims/c-dangling.yaml:3)") in refused("pgo", "pgo-2013")
+    assert ("`pgo-2013` is named already, by references to a record that does not exist "
+            "(records/claims/c-dangling.yaml:3): after the rename they would name the renamed org") in refused(
+        "pgo", "pgo-2013")
     ledger_dir.remove("claims/c-dangling.yaml")
     # a file that cannot be read may hold a reference that would be missed
     ledger_dir.record("statements/broken.yaml", "kind: statement\nid: broken\nissuer: pgo\nsummary: [unclosed\n")
@@ -387,3 +388,26 @@ def test_a_journal_never_leads_a_write_out_of_records(ledger_dir: LedgerDir, run
     assert result.exit_code == 2
     assert result.output == "ledger: .ledger/journal.json names a file outside records/; delete it\n"
     assert (ledger_dir.root / "ledger.yaml").read_bytes() == before
+
+
+def test_a_failure_after_the_commit_point_says_the_next_command_completes_it(tmp_path: Path, runner: CliRunner,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    ld = _crash_ledger(tmp_path / "l")
+    real, calls = os.replace, [0]
+
+    def failing(source: object, target: object) -> None:
+        if "/.ledger/journal/" in str(source):
+            calls[0] += 1
+            if calls[0] == 3:
+                raise OSError(28, "No space left on device")
+        real(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", failing)
+    result = runner.invoke(app, ["mv", "pgo", "office", "--ledger", str(ld.root)])
+    assert result.exit_code == 2
+    assert result.output == ("ledger mv: cannot make every change: No space left on device; the change is committed "
+                             "(.ledger/journal.json): the next ledger command completes it\n")
+    monkeypatch.setattr(os, "replace", real)
+    done = runner.invoke(app, ["check", "--ledger", str(ld.root)])
+    assert done.exit_code == 0, done.output
+    assert _state(ld.root) == "all"
