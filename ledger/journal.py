@@ -17,8 +17,9 @@ import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from .atomic import atomic_write_bytes, fsync_dir
+from .atomic import atomic_text_stream, fsync_dir
 from .errors import LedgerError, os_problem
 from .layout import RECORDS_DIR, STATE_DIR, real_folders
 
@@ -30,6 +31,15 @@ FSYNC_EACH_MAX = 64  # more staged files than this: one `sync` of the file syste
 class Incomplete(LedgerError):
     """The changes were committed (the journal is written) but not all made: the next `ledger` command makes the
     rest. Never "nothing was written"."""
+
+
+class _Entry(NamedTuple):
+    """One change as the journal holds it: the file, its staged text's name, and the hashes before and after."""
+
+    path: str
+    staged: str | None
+    before: str | None
+    after: str | None
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,7 @@ class Batch:
             self.staging.mkdir()
         except OSError as e:
             raise os_problem(e, "cannot stage the changes; nothing was written") from None
-        self.entries: list[dict[str, str | None]] = []
+        self.entries: list[_Entry] = []
         self.real: set[str] = set()  # folders found to be real folders of the ledger (no link on the way)
 
     def add(self, change: Change) -> None:
@@ -95,8 +105,7 @@ class Batch:
                     os.close(fd)
             except OSError as e:
                 raise os_problem(e, "cannot stage the changes; nothing was written") from None
-        self.entries.append({"path": change.path, "staged": staged, "before": _sha(change.before),
-                             "after": _sha(change.data)})
+        self.entries.append(_Entry(change.path, staged, _sha(change.before), _sha(change.data)))
 
     def commit(self, what: str) -> None:
         """Make every staged change, or none: the journal written (durably, after the staged texts) is the commit
@@ -107,7 +116,7 @@ class Batch:
             self.abandon()
             raise LedgerError(f"{_list(conflicts)} changed while ledger was working; nothing was written: try again")
         try:
-            staged = [str(e["staged"]) for e in self.entries if e["staged"] is not None]
+            staged = [e.staged for e in self.entries if e.staged is not None]
             if len(staged) <= FSYNC_EACH_MAX:
                 for name in staged:
                     with open(self.staging / name, "rb") as handle:
@@ -115,8 +124,11 @@ class Batch:
             else:
                 os.sync()
             fsync_dir(self.staging)
-            atomic_write_bytes(self.journal, json.dumps({"what": what, "changes": self.entries}).encode("utf-8"),
-                               root=self.root)
+            with atomic_text_stream(self.journal, root=self.root) as out:  # a change at a time: no copy of all
+                out.write(f'{{"what": {json.dumps(what)}, "changes": [')
+                for n, entry in enumerate(self.entries):
+                    out.write(("," if n else "") + json.dumps(entry._asdict()))
+                out.write("]}")
         except OSError as e:
             self.abandon()
             raise os_problem(e, "cannot stage the changes; nothing was written") from None
@@ -167,7 +179,7 @@ def recover(root: Path) -> str | None:
         return what
 
 
-def _read_journal(raw: bytes) -> tuple[str, list[dict[str, str | None]]]:
+def _read_journal(raw: bytes) -> tuple[str, list[_Entry]]:
     bad = LedgerError(f"{STATE_DIR}/{JOURNAL} cannot be read; if no ledger command is running, the change it "
                       f"names was never completed: see `git status`, then delete {STATE_DIR}/{JOURNAL}")
     try:
@@ -177,15 +189,16 @@ def _read_journal(raw: bytes) -> tuple[str, list[dict[str, str | None]]]:
     if not isinstance(data, dict) or not isinstance(data.get("what"), str) or \
             not isinstance(data.get("changes"), list):
         raise bad
-    entries = data["changes"]
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str) or \
-                not all(entry.get(k) is None or isinstance(entry.get(k), str) for k in ("staged", "before", "after")):
+    entries = []
+    for item in data["changes"]:
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str) or \
+                not all(item.get(k) is None or isinstance(item.get(k), str) for k in ("staged", "before", "after")):
             raise bad
-        _inside_records(entry["path"])
-        staged = entry["staged"]
-        if staged is not None and (not staged.isdigit() or (entry["after"] is None)):
+        entry = _Entry(item["path"], item.get("staged"), item.get("before"), item.get("after"))
+        _inside_records(entry.path)
+        if entry.staged is not None and (not entry.staged.isdigit() or entry.after is None):
             raise bad
+        entries.append(entry)
     return data["what"], entries
 
 
@@ -215,26 +228,24 @@ def _current(root: Path, path: str, real: set[str] | None = None) -> bytes | Non
         raise os_problem(e, f"cannot read {path}") from None
 
 
-def _sorted_out(root: Path, entries: list[dict[str, str | None]]) -> tuple[list[dict[str, str | None]], list[str]]:
+def _sorted_out(root: Path, entries: list[_Entry]) -> tuple[list[_Entry], list[str]]:
     """The changes still to make, and the files that hold neither what they held before nor what they will hold."""
     staging = root / STATE_DIR / STAGING
     todo = []
     conflicts = []
     real: set[str] = set()
     for entry in entries:
-        path = str(entry["path"])
-        now = _sha(_current(root, path, real))
-        if now == entry["after"]:
+        now = _sha(_current(root, entry.path, real))
+        if now == entry.after:
             continue
-        staged = entry["staged"]
-        if now != entry["before"] or (staged is not None and not (staging / staged).is_file()):
-            conflicts.append(path)
+        if now != entry.before or (entry.staged is not None and not (staging / entry.staged).is_file()):
+            conflicts.append(entry.path)
             continue
         todo.append(entry)
     return todo, conflicts
 
 
-def _complete(root: Path, entries: list[dict[str, str | None]], what: str) -> None:
+def _complete(root: Path, entries: list[_Entry], what: str) -> None:
     """Make the journal's changes; LedgerError, changing nothing, when any file holds something else than before
     or after."""
     todo, conflicts = _sorted_out(root, entries)
@@ -245,25 +256,25 @@ def _complete(root: Path, entries: list[dict[str, str | None]], what: str) -> No
     _make(root, todo)
 
 
-def _make(root: Path, todo: list[dict[str, str | None]]) -> None:
+def _make(root: Path, todo: list[_Entry]) -> None:
     """Make the changes, files first and removals last, then drop the journal and the staged texts."""
     staging = root / STATE_DIR / STAGING
     folders: set[Path] = set()
     made: set[Path] = set()
     try:
-        for entry in sorted(todo, key=lambda e: e["staged"] is None):
-            target = root / str(entry["path"])
+        for entry in sorted(todo, key=lambda e: e.staged is None):
+            target = root / entry.path
             folders.add(target.parent)
-            if entry["staged"] is None:
+            if entry.staged is None:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(target)
-            elif entry["before"] is None:
+            elif entry.before is None:
                 if target.parent not in made:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     made.add(target.parent)
-                os.link(staging / str(entry["staged"]), target)  # never over a file that appeared meanwhile
+                os.link(staging / entry.staged, target)  # never over a file that appeared meanwhile
             else:
-                os.replace(staging / str(entry["staged"]), target)
+                os.replace(staging / entry.staged, target)
         for folder in folders:
             fsync_dir(folder)
         os.unlink(root / STATE_DIR / JOURNAL)

@@ -337,10 +337,31 @@ def _row(number: int, cells: list[str], table: Columns, kind: str, file: str) ->
     return Row(number, data, findings)
 
 
-@dataclass
-class _Staged:
-    file: str  # the CSV file
+class _Staged(typing.NamedTuple):
+    """Where a new record's row is: the CSV file as findings name it, the row, the file's columns."""
+
+    file: str
     row: int
+    table: Columns
+
+
+class _RowDocuments(dict[tuple[str, int], Document]):
+    """The documents the rules locate findings in: the ledger's own, and for each new record one made when a
+    finding asks for it (a hundred thousand rows need not hold a hundred thousand documents)."""
+
+    def __init__(self, own: dict[tuple[str, int], Document], new_files: dict[str, _Staged]) -> None:
+        super().__init__(own)
+        self.new_files = new_files
+
+    def __contains__(self, key: object) -> bool:
+        return super().__contains__(key) or (isinstance(key, tuple) and key[0] in self.new_files)
+
+    def get(self, key: tuple[str, int], default: Any = None) -> Any:
+        found = super().get(key)
+        if found is None and key[0] in self.new_files:
+            staged = self.new_files[key[0]]
+            return RowDocument(None, 0, staged.row, 0, table=staged.table)
+        return found if found is not None else default
 
 
 def import_files(root: Path, files: list[Path], kind: str | None = None, dry_run: bool = False,
@@ -374,8 +395,8 @@ def import_files(root: Path, files: list[Path], kind: str | None = None, dry_run
     with writer_lock(root, "ledger import"):
         ledger, _ = load_ledger(root)
         facts = [facts_of(e.record, e.file, e.doc.index, e.doc.line, e.doc.column) for e in ledger.entries]
-        documents: dict[tuple[str, int], Document] = {(e.file, e.doc.index): e.doc for e in ledger.entries}
         new_files: dict[str, _Staged] = {}
+        documents = _RowDocuments({(e.file, e.doc.index): e.doc for e in ledger.entries}, new_files)
         taken: set[str] = set()
         counters: dict[str, int] = {}
         counts: dict[str, int] = {}
@@ -421,10 +442,8 @@ def import_files(root: Path, files: list[Path], kind: str | None = None, dry_run
                                                 "them a new id"))
                         continue
                     taken.add(record.id)
-                    new_files[target] = _Staged(file, row.number)
-                    doc.data = None
+                    new_files[target] = _Staged(file, row.number, table)
                     facts.append(facts_of(record, target, 0, row.number, 0))
-                    documents[(target, 0)] = doc
                     counts[row_kind] = counts.get(row_kind, 0) + 1
                     folders.add(folder + "/")
                     if findings:
