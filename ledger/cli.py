@@ -352,7 +352,8 @@ def _written(e: Exception) -> str:
     commit point (then the next command completes it, and the message says so)."""
     from .journal import Incomplete
 
-    return str(e) if isinstance(e, Incomplete) else f"{e}; nothing was written"
+    said = str(e)
+    return said if isinstance(e, Incomplete) or "nothing was written" in said else f"{said}; nothing was written"
 
 
 def _shown_path(path: Path, root: Path) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .models import Record
+from .yamlio import resolve_plain
 
 WIDTH = 78
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -47,6 +48,12 @@ def _block(value: Any, indent: int) -> Any:
     if isinstance(value, list):
         return CommentedSeq(_block(v, indent + 4) for v in value)
     if isinstance(value, str):
+        if value and resolve_plain(value) != value and not _ISO_DATE.match(value):
+            from ruamel.yaml.scalarstring import SingleQuotedScalarString
+
+            # `.5e3` is a number to ledger's reader, text to ruamel's, which would write it plain
+            if "'" not in value and "\n" not in value and _printable(value):
+                return SingleQuotedScalarString(value)
         if _ISO_DATE.match(value):
             try:
                 return date.fromisoformat(value)  # written unquoted; read back as the same text
@@ -74,7 +81,8 @@ def wrap(value: str, width: int) -> list[str]:
     """`textwrap.wrap(value, width, break_long_words=False, break_on_hyphens=False)` for a text whose only white
     space is single spaces (what is folded), in a tenth of the time: words filled greedily, a long one alone."""
     words = value.split(" ")
-    if not all(word.strip() for word in words):  # a word of other white space alone, which textwrap drops
+    # other white space (a tab, which textwrap expands) or a word of it alone (which textwrap drops): textwrap's
+    if any(c in value for c in "\t\n\x0b\x0c\r") or not all(word.strip() for word in words):
         import textwrap
 
         return textwrap.wrap(value, width, break_long_words=False, break_on_hyphens=False)
@@ -106,7 +114,7 @@ def dump_data(data: dict[str, Any]) -> str:
 
     yaml = YAML(typ="rt")
     yaml.default_flow_style = False
-    yaml.width = 4096  # folding is decided above, per string
+    yaml.width = 1 << 30  # folding is decided above, per string: ruamel breaks no line of its own
     yaml.indent(mapping=2, sequence=4, offset=2)
     out = io.StringIO()
     yaml.dump(_block(data, 0), out)
@@ -132,8 +140,6 @@ def _plain(value: str) -> bool:
     """Whether ruamel writes `value` plain in block context (its own resolver and scalar analysis, asked directly,
     unless the text has a shape it always writes plain) and ledger's reader reads it as the same text."""
     from ruamel.yaml.nodes import ScalarNode
-
-    from .yamlio import resolve_plain
 
     if _SURELY_PLAIN.fullmatch(value) and value.isprintable() and value not in _RUAMEL_WORDS:
         return bool(resolve_plain(value) == value)

@@ -49,7 +49,7 @@ def _list_cell(items: list[Any]) -> str:
     """A list as one cell: joined by `; ` when that reads back as the same items, else as JSON."""
     texts = [str(v) for v in items]
     if all(isinstance(v, str) and ";" not in v and v == v.strip() and v for v in items) and \
-            not (texts and texts[0].startswith("[")):
+            not (texts and texts[0].startswith(("[", "{"))):
         return "; ".join(texts)
     return json.dumps(items, ensure_ascii=False)
 
@@ -114,7 +114,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    # `'` before a formula sign: the text marker of spreadsheets; before a `'` too, so that import takes off one
+    return "'" + text if text.startswith((*FORMULA_START, "'")) else text
 
 
 def write_csv(rows: Iterable[dict[str, Any]], kind: str, out: TextIO, bom: bool = False) -> int:

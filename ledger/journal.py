@@ -10,10 +10,12 @@ The caller holds the ledger's write lock (`lock.writer_lock`); `recover` takes i
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import shutil
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +84,7 @@ class Batch:
         except OSError as e:
             raise os_problem(e, "cannot stage the changes; nothing was written") from None
         self.entries: list[_Entry] = []
+        self.committed = False
         self.real: set[str] = set()  # folders found to be real folders of the ledger (no link on the way)
 
     def add(self, change: Change) -> None:
@@ -129,19 +132,27 @@ class Batch:
                 for n, entry in enumerate(self.entries):
                     out.write(("," if n else "") + json.dumps(entry._asdict()))
                 out.write("]}")
-        except OSError as e:
+        except BaseException as e:
+            if self.journal.exists():  # interrupted just after its commit point: the change stands
+                self.committed = True
+                raise Incomplete(f"interrupted; the change is committed ({STATE_DIR}/{JOURNAL}): the next ledger "
+                                 "command completes it") from None
             self.abandon()
-            raise os_problem(e, "cannot stage the changes; nothing was written") from None
+            if isinstance(e, OSError):
+                raise os_problem(e, "cannot stage the changes; nothing was written") from None
+            raise
+        self.committed = True
         try:
             _make(self.root, todo)
         except (LedgerError, KeyboardInterrupt) as e:  # after the commit point: the next command completes it
             why = "interrupted" if isinstance(e, KeyboardInterrupt) else str(e)
-            raise Incomplete(f"{why}; the change is committed (.ledger/{JOURNAL}): the next ledger command "
+            raise Incomplete(f"{why}; the change is committed ({STATE_DIR}/{JOURNAL}): the next ledger command "
                              "completes it") from None
 
     def abandon(self) -> None:
-        """Drop what was staged; nothing was changed."""
-        shutil.rmtree(self.staging, ignore_errors=True)
+        """Drop what was staged, unless it was committed (the journal then needs it, to be completed)."""
+        if not self.committed:
+            shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def commit(root: Path, changes: list[Change], what: str) -> None:
@@ -228,8 +239,10 @@ def _current(root: Path, path: str, real: set[str] | None = None) -> bytes | Non
         raise os_problem(e, f"cannot read {path}") from None
 
 
-def _sorted_out(root: Path, entries: list[_Entry]) -> tuple[list[_Entry], list[str]]:
-    """The changes still to make, and the files that hold neither what they held before nor what they will hold."""
+def _sorted_out(root: Path, entries: list[_Entry], verify: bool = False) -> tuple[list[_Entry], list[str]]:
+    """The changes still to make, and the files that hold neither what they held before nor what they will hold;
+    with `verify` (a journal found on disk, which anyone could have written), a staged text that is not a regular
+    file holding what the journal says counts as such a file."""
     staging = root / STATE_DIR / STAGING
     todo = []
     conflicts = []
@@ -238,17 +251,30 @@ def _sorted_out(root: Path, entries: list[_Entry]) -> tuple[list[_Entry], list[s
         now = _sha(_current(root, entry.path, real))
         if now == entry.after:
             continue
-        if now != entry.before or (entry.staged is not None and not (staging / entry.staged).is_file()):
+        if now != entry.before or (entry.staged is not None and not _staged_ok(staging / entry.staged, entry.after,
+                                                                                verify)):
             conflicts.append(entry.path)
             continue
         todo.append(entry)
     return todo, conflicts
 
 
+def _staged_ok(path: Path, after: str | None, verify: bool) -> bool:
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        if not verify:
+            return True
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest() == after
+    except OSError:
+        return False
+
+
 def _complete(root: Path, entries: list[_Entry], what: str) -> None:
     """Make the journal's changes; LedgerError, changing nothing, when any file holds something else than before
     or after."""
-    todo, conflicts = _sorted_out(root, entries)
+    todo, conflicts = _sorted_out(root, entries, verify=True)
     if conflicts:
         raise LedgerError(f"the interrupted `{what}` cannot be completed, as {_list(conflicts)} changed since; "
                           f"nothing more was changed: restore {'it' if len(conflicts) == 1 else 'them'} (`git "
@@ -270,9 +296,9 @@ def _make(root: Path, todo: list[_Entry]) -> None:
                     os.unlink(target)
             elif entry.before is None:
                 if target.parent not in made:
-                    target.parent.mkdir(parents=True, exist_ok=True)
+                    _make_folders(root, target.parent, folders)
                     made.add(target.parent)
-                os.link(staging / entry.staged, target)  # never over a file that appeared meanwhile
+                _create(staging / entry.staged, target)
             else:
                 os.replace(staging / entry.staged, target)
         for folder in folders:
@@ -282,6 +308,39 @@ def _make(root: Path, todo: list[_Entry]) -> None:
         raise os_problem(e, "cannot make every change") from None
     fsync_dir(root / STATE_DIR)
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def _make_folders(root: Path, folder: Path, made: set[Path]) -> None:
+    """`folder` and the folders above it that are missing; each one made is noted in `made` by its parent, whose
+    entry must be made durable too."""
+    missing = []
+    while folder != root and not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        new.mkdir(exist_ok=True)
+        made.add(new.parent)
+
+
+def _create(staged: Path, target: Path) -> None:
+    """A new file with the staged text, never over a file that appeared meanwhile: a hard link, or, where the file
+    system has none (FAT, some network shares) or the two are on different file systems, a copy made durable."""
+    try:
+        os.link(staged, target)
+        return
+    except OSError as e:
+        if e.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS):
+            raise
+    data = staged.read_bytes()
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        view = memoryview(data)
+        written = 0
+        while written < len(data):
+            written += os.write(fd, view[written:])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _list(paths: Iterable[str]) -> str:

@@ -45,7 +45,7 @@ def open_root(path: Path | None) -> Path:
     raise LedgerNotFound(f"no {CONFIG_NAME} in {path}")
 
 
-STATE_FOLDERS = ("cache", "tmp")  # in .ledger/
+STATE_FOLDERS = ("cache", "tmp", "journal")  # in .ledger/
 
 
 def state_dir(root: Path) -> Path:

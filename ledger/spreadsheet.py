@@ -118,7 +118,7 @@ def columns_of(header: list[str], kind: str, file: str) -> tuple[Columns, list[s
     """The columns a header names for records of `kind`; the computed ones it ignores; a finding for each column
     that is no field."""
     from .add import submodel
-    from .models import MODELS
+    from .models import FIELD_NAMES, MODELS
     from .validate import is_word, suggest
 
     model = MODELS[kind]
@@ -148,15 +148,17 @@ def columns_of(header: list[str], kind: str, file: str) -> tuple[Columns, list[s
             columns.append(Column(number, path, f"{shape}.{_shape(sub, path[1])}"))
             continue
         hint = suggest(name, known) if is_word(name.replace(".", "_")) else ""
-        shown = f"`{name[:60]}`" if is_word(name.replace(".", "_")) else "this column"
+        # a header that names no field may be data (a file without a header row): repeated only when it is the
+        # format's own word, as everywhere else
+        shown = f"`{name}`" if all(part in FIELD_NAMES for part in path) else "this column"
         listed = f"; the columns are the fields: {', '.join(known)}"
         findings.append(Finding(file, 1, number, "unknown-field", f"{shown} is no field of a {kind}{hint or listed}"))
     return Columns(columns), ignored, findings
 
 
 def _uncell(text: str) -> str:
-    """A cell as written before `ledger export` defused it: `'=x` was `=x`."""
-    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_START and text[1:2] != "" else text
+    """A cell as written before `ledger export` defused it: `'=x` was `=x`, `''x` was `'x`."""
+    return text[1:] if text[:1] == "'" and text[1:2] != "" and text[1:2] in (*FORMULA_START, "'") else text
 
 
 class _CellError(Exception):
@@ -171,23 +173,27 @@ def _read_cell(text: str, shape: str) -> Any:
         if lowered in ("true", "false"):
             return lowered == "true"
         raise _CellError("should be true or false")
-    if base in ("list", "models") or shape == "model" or (base == "figure" and text[:1] == "{"):
-        if text[:1] in ("[", "{"):
-            try:
-                return json.loads(text)  # as `ledger export` writes it; in C
-            except (ValueError, RecursionError):
-                pass
-            from .add import AddError, parse_scalar
+    # JSON where the field is structured: a list `[...]` (as `ledger export` writes one whose items hold `;`), a
+    # mapping `{...}` (a `value` such as `{"min": 30}`, a `scope` whole)
+    opener = "[" if base in ("list", "models") else "{" if shape == "model" or base == "figure" else ""
+    if opener and text[:1] == opener:
+        try:
+            return json.loads(text)  # as `ledger export` writes it; in C
+        except (ValueError, RecursionError):
+            pass
+        from .add import AddError, parse_scalar
 
-            try:
-                return parse_scalar(text)  # `{min: 30}`, as a researcher writes it in YAML
-            except AddError:
-                raise _CellError("starts with [ or { but is not a valid JSON (or YAML flow) list or mapping") from None
-        if base == "list":
-            return [item.strip() for item in text.split(";") if item.strip()]
-        if base == "models" or shape == "model":
-            raise _CellError("holds a list of mappings, written as JSON (`ledger export` writes it so), or use a "
-                             "column for each of its fields (`quotes.text`)")
+        try:
+            return parse_scalar(text)  # `{min: 30}`, as a researcher writes it in YAML
+        except AddError:
+            raise _CellError(f"starts with {opener} but is not a valid JSON (or YAML flow) "
+                             f"{'list' if opener == '[' else 'mapping'}") from None
+    if base == "list":
+        return [item.strip() for item in text.split(";") if item.strip()]
+    if base == "models" or shape == "model":
+        raise _CellError("holds a list of mappings, written as JSON (`ledger export` writes it so), or use a "
+                         "column for each of its fields (`quotes.text`)" if base == "models" else
+                         "is given by its parts (`scope.place`, `scope.period`) or as a JSON mapping")
     return text
 
 
@@ -233,20 +239,21 @@ class Row:
 
 
 def rows_of(path: Path, file: str, kind: str | None) -> tuple[str, Columns, list[str], Iterator[Row]]:
-    """The kind, the columns and the rows of a CSV file, the rows read one at a time as they are asked for;
-    ImportRefused for a file that cannot be read at all (its header)."""
+    """The kind, the columns and the rows of a CSV file, the rows read one at a time as they are asked for (a file
+    of no rows: the kind ""); ImportRefused for a file that cannot be read at all (its header)."""
+    csv.field_size_limit(MAX_CELL)
     with _open(path, file) as handle:
         try:
             header = next(csv.reader(handle, strict=True), None)
         except (csv.Error, UnicodeDecodeError) as e:
-            raise ImportRefused([_unreadable(file, 1, e)]) from None
+            raise ImportRefused([_unreadable(path, file, 1, e)]) from None
     if header is None or not any(h.strip() for h in header):
         raise ImportRefused([Finding(file, 0, 0, "empty-file", "the file has no header row: its first row names "
                                      "the columns (`id`, `name`, `scope.place`...)")])
-    kind = kind or _kind_of(path, header)
     if kind is None:
-        raise ImportRefused([Finding(file, 1, 0, "unknown-kind", "the file has no `kind` column to say what its "
-                                     "rows are: name it (`--kind person`)")])
+        kind = _kind_of(path, file, header)
+        if not kind:
+            return "", Columns([]), [], iter(())  # a header and no rows, as an export of a kind none has
     table, ignored, findings = columns_of(header, kind, file)
     if findings:
         raise ImportRefused(findings)
@@ -260,33 +267,62 @@ def _open(path: Path, file: str) -> Any:
         raise ImportRefused([Finding(file, 0, 0, "unreadable-file", f"cannot read the file: {e.strerror}")]) from None
 
 
-def _unreadable(file: str, row: int, e: Exception) -> Finding:
+def _unreadable(path: Path, file: str, row: int, e: Exception) -> Finding:
     if isinstance(e, UnicodeDecodeError):
-        return Finding(file, row, 0, "not-utf8", "the file is not UTF-8 text: save it as CSV UTF-8")
+        line = _bad_line(path)
+        return Finding(file, line, 0, "not-utf8", f"the file is not UTF-8 text (line {line}): save it as CSV UTF-8")
     return Finding(file, row, 0, "csv-syntax", f"the file cannot be read as CSV here ({str(e)[:80]}): an unclosed "
                    "quote, or a cell too long")
 
 
-def _kind_of(path: Path, header: list[str]) -> str | None:
-    """The kind the `kind` column gives in the first row that has one."""
+def _bad_line(path: Path) -> int:
+    """The line of the first byte that is not UTF-8 (the text reader decodes ahead, so its error says no line)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 16):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as e:
+                return line + chunk.count(b"\n", 0, max(e.start, 0))
+            line += chunk.count(b"\n")
+    return line
+
+
+def _kind_of(path: Path, file: str, header: list[str]) -> str:
+    """The kind the `kind` column gives in the first row that has one ("" when no row has any cell); ImportRefused
+    when there is no such column, or it names no kind."""
     from .models import MODELS
 
     names = [h.strip() for h in header]
-    if "kind" not in names:
-        return None
-    at = names.index("kind")
-    with open(path, encoding="utf-8-sig", newline="", errors="replace") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
-        for row in reader:
-            if at < len(row) and row[at].strip():
-                value = row[at].strip()
-                return value if value in MODELS else None
-    return None
+    at = names.index("kind") if "kind" in names else -1
+    number = 1
+    with _open(path, file) as handle:
+        reader = csv.reader(handle, strict=True)
+        try:
+            next(reader, None)
+            for row in reader:
+                number += 1
+                if not any(c.strip() for c in row):
+                    continue
+                if at < 0:
+                    break
+                value = row[at].strip() if at < len(row) else ""
+                if value in MODELS:
+                    return value
+                raise ImportRefused([Finding(file, number, at + 1, "unknown-kind",
+                                             f"the `kind` column holds no kind of record ({', '.join(MODELS)})")])
+            else:
+                return ""
+        except (csv.Error, UnicodeDecodeError) as e:
+            raise ImportRefused([_unreadable(path, file, number + 1, e)]) from None
+    raise ImportRefused([Finding(file, 1, 0, "unknown-kind", "the file has no `kind` column to say what its rows "
+                                 "are: name it (`--kind person`)")])
 
 
 def _rows(path: Path, table: Columns, kind: str, file: str) -> Iterator[Row]:
-    csv.field_size_limit(MAX_CELL)
     with _open(path, file) as handle:
         # strict: an unclosed quote is an error, not the rest of the file read as one cell
         reader = csv.reader(handle, strict=True)
@@ -298,7 +334,7 @@ def _rows(path: Path, table: Columns, kind: str, file: str) -> Iterator[Row]:
             except StopIteration:
                 return
             except (csv.Error, UnicodeDecodeError) as e:
-                yield Row(number + 1, {}, [_unreadable(file, number + 1, e)])
+                yield Row(number + 1, {}, [_unreadable(path, file, number + 1, e)])
                 return
             number += 1
             if not any(c.strip() for c in cells):
@@ -309,13 +345,16 @@ def _rows(path: Path, table: Columns, kind: str, file: str) -> Iterator[Row]:
 def _row(number: int, cells: list[str], table: Columns, kind: str, file: str) -> Row:
     data: dict[str, Any] = {}
     findings = []
-    if len(cells) > len(table.columns) and any(c.strip() for c in cells[len(table.columns):]):
-        findings.append(Finding(file, number, len(table.columns) + 1, "unknown-field",
+    stray = next((n for n, c in enumerate(cells[len(table.columns):], len(table.columns) + 1) if c.strip()), 0)
+    if stray:
+        findings.append(Finding(file, number, stray, "unknown-field",
                                 "a cell beyond the last named column: name its column in the header row"))
     for col in table.columns:
-        text = cells[col.number - 1].strip() if col.number <= len(cells) else ""
-        if not text:
+        raw = cells[col.number - 1] if col.number <= len(cells) else ""
+        if not raw.strip():
             continue
+        # text as written (its spaces and line ends are the record's); ids, lists and flags without stray spaces
+        text = raw if col.shape.endswith("text") else raw.strip()
         if col.shape == "ignored":
             if not col.path:
                 findings.append(Finding(file, number, col.number, "unknown-field",
@@ -381,7 +420,7 @@ def import_files(root: Path, files: list[Path], kind: str | None = None, dry_run
     from .rules import Context, run_rules
     from .validate import validate_record
     from .yamledit import same_data
-    from .yamlio import fast_parse
+    from .yamlio import fast_parse, parse_bytes
 
     findings: list[Finding] = []
     opened = []
@@ -407,6 +446,8 @@ def import_files(root: Path, files: list[Path], kind: str | None = None, dry_run
         read = 0
         try:
             for (row_kind, table, file_ignored, rows), path in zip(opened, files):
+                if not row_kind:
+                    continue  # a header and no rows
                 file = shown(path)
                 ignored += [c for c in file_ignored if c not in ignored]
                 folder = f"{RECORDS_DIR}/{kinds_module.PLURALS[row_kind]}"
@@ -458,7 +499,7 @@ def import_files(root: Path, files: list[Path], kind: str | None = None, dry_run
                     # writer's is that text to the byte, its plain values each read as the same text by both YAML
                     # readers (emit._plain), which property tests hold it to: reading it again would cost a fifth
                     # of the import.
-                    parsed = None if fast else fast_parse(raw, target)
+                    parsed = None if fast else (fast_parse(raw, target) or parse_bytes(raw, target))
                     if not fast and (parsed is None or len(parsed.documents) != 1
                                      or not same_data(parsed.documents[0].data, plain)):
                         findings.append(Finding(file, row.number, 0, "internal-error",

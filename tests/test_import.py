@@ -136,7 +136,12 @@ def test_nested_fields_lists_json_cells_and_references_among_the_rows(ledger_dir
 
 # the typos and traps of spreadsheets, each with the finding it gets: (header, row, lines of output)
 PROBLEMS = [
-    ("name,nmae\nA,B\n", ["1:2: error[unknown-field]: `nmae` is no field of a person; did you mean `name`?"]),
+    ("name,nmae\nA,B\n", ["1:2: error[unknown-field]: this column is no field of a person; did you mean `name`?"]),
+    ("name,scope.place\nA,B\n", ["1:2: error[unknown-field]: `scope.place` is no field of a person; the columns are "
+                                   "the fields: affiliation, aliases, born, died, id, kind, name, notes, protected, "
+                                   "pseudonym, roles, summary, tags, title"]),
+    ("name,roles,\nA,witness,,,x\n", ["2:5: error[unknown-field]: a cell beyond the last named column: name its "
+                                      "column in the header row"]),
     ("name,roles\nA,witnes\n", ["2:2: error[invalid-value]: `roles[0]`: not an allowed value; expected 'witness', "
                                 "'victim', 'detainee', 'official', 'police', 'journalist', 'activist', 'worker', "
                                 "'medic' or 'relative'; did you mean `witness`?"]),
@@ -300,3 +305,124 @@ def test_the_fast_wrap_is_textwrap(text: str, width: int) -> None:
     from ledger.emit import wrap
 
     assert wrap(text, width) == tw.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+
+
+def test_a_file_without_a_header_row_repeats_none_of_its_data(ledger_dir: LedgerDir, tmp_path: Path,
+                                                             runner: CliRunner) -> None:
+    sheet = tmp_path / "people.csv"
+    sheet.write_text("Gaukhar,Zhakupova,Almaty\nTemir,Bekov,Aktau\n", encoding="utf-8")
+    for form in ("text", "json", "github"):
+        code, said = invoke(runner, ledger_dir.root, "import", str(sheet), "--kind", "person", "--format", form)
+        assert code == 1
+        assert "Gaukhar" not in said and "Zhakupova" not in said and "Almaty" not in said
+        assert "this column is no field of a person" in said
+
+
+def test_spreadsheet_traps_that_must_not_crash_nor_be_refused(ledger_dir: LedgerDir, tmp_path: Path,
+                                                                runner: CliRunner) -> None:
+    orgs = tmp_path / "orgs.csv"
+    # a cell larger than csv's default limit, before the kind is known; `&` and a line break in text
+    orgs.write_text('kind,id,name,notes,aliases\norg,big,Big,' + "n" * 200_000 + ',\n'
+                    'org,smith,Smith & Sons,"line one\nline two\n",{x}; y\n', encoding="utf-8")
+    empty = tmp_path / "events.csv"
+    empty.write_text("kind,id,title\n", encoding="utf-8")  # an export of a kind the ledger has none of
+    code, said = invoke(runner, ledger_dir.root, "import", str(orgs), str(empty))
+    assert code == 0, said
+    smith = (ledger_dir.root / "records/orgs/smith.yaml").read_text(encoding="utf-8")
+    assert "name: Smith & Sons\naliases:\n  - '{x}'\n  - y\nnotes: |\n  line one\n  line two\n" in smith
+    # exported and imported again, text keeps its spaces, line ends, a first `'` and a first `{`
+    ledger_dir.record("orgs/odd.yaml", "kind: org\nid: odd\nname: \" spaced \"\naliases: [\"'-dash\", \"=SUM(1)\"]\n"
+                                       "summary: \"ends with a line\\n\"\n")
+    out = tmp_path / "again.csv"
+    assert invoke(runner, ledger_dir.root, "export", "org", "--out", str(out))[0] == 0
+    new = new_ledger(tmp_path, runner, ledger_dir.root / "ledger.yaml")
+    code, said = invoke(runner, new, "import", str(out))
+    assert code == 0, said
+    again = tmp_path / "again2.csv"
+    assert invoke(runner, new, "export", "org", "--out", str(again))[0] == 0
+    assert again.read_bytes() == out.read_bytes()
+    odd = (new / "records/orgs/odd.yaml").read_text(encoding="utf-8")
+    assert "name: ' spaced '" in odd and "'-dash" in odd and 'summary: "ends with a line\\n"' in odd
+
+
+def test_a_byte_that_is_not_utf8_is_named_by_its_line(ledger_dir: LedgerDir, tmp_path: Path,
+                                                      runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    rows = b"".join(f"Person {n}\n".encode() for n in range(3000))
+    (tmp_path / "people.csv").write_bytes(b"name\n" + rows + "Jos\u00e9\n".encode("latin-1") + b"Last\n")
+    code, said = invoke(runner, ledger_dir.root, "import", "people.csv", "--kind", "person")
+    assert code == 1
+    assert said.splitlines()[0] == ("people.csv:3002: error[not-utf8]: the file is not UTF-8 text (line 3002): save "
+                                    "it as CSV UTF-8")
+
+
+def test_a_file_system_without_hard_links_gets_copies(ledger_dir: LedgerDir, tmp_path: Path, runner: CliRunner,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    def no_links(*args: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    sheet = tmp_path / "people.csv"
+    sheet.write_text("name\nAibek\nBota\n", encoding="utf-8")
+    code, said = invoke(runner, ledger_dir.root, "import", str(sheet), "--kind", "person")
+    assert code == 0, said
+    assert (ledger_dir.root / "records/people/bota.yaml").read_text(encoding="utf-8").endswith("name: Bota\n")
+
+
+def test_an_import_that_fails_after_its_commit_point_is_completed_by_the_next_command(
+        ledger_dir: LedgerDir, tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    real, calls = os.link, [0]
+
+    def failing(source: object, target: object) -> None:
+        calls[0] += 1
+        if calls[0] == 3:
+            raise OSError(errno.EIO, "Input/output error")
+        real(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "link", failing)
+    sheet = tmp_path / "people.csv"
+    sheet.write_text("name\nA One\nB Two\nC Three\nD Four\n", encoding="utf-8")
+    code, said = invoke(runner, ledger_dir.root, "import", str(sheet), "--kind", "person")
+    assert code == 2
+    assert said == ("ledger import: cannot make every change: Input/output error; the change is committed "
+                    "(.ledger/journal.json): the next ledger command completes it\n")
+    monkeypatch.setattr(os, "link", real)
+    code, said = invoke(runner, ledger_dir.root, "check")
+    assert code == 0, said
+    assert all((ledger_dir.root / f"records/people/{p}.yaml").is_file() for p in ("a-one", "b-two", "c-three",
+                                                                                   "d-four"))
+
+
+def test_a_journal_whose_staged_text_is_not_what_it_says_is_not_completed(ledger_dir: LedgerDir, tmp_path: Path,
+                                                                          runner: CliRunner) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("kind: person\nid: x\nname: X\n")
+    state = ledger_dir.root / ".ledger"
+    (state / "journal").mkdir(parents=True)
+    (state / "journal" / "000000").symlink_to(outside)
+    (state / "journal" / "000001").write_text("kind: person\nid: y\nname: Y\n")
+    (state / "journal.json").write_text(json.dumps({"what": "ledger mv a b", "changes": [
+        {"path": "records/people/x.yaml", "staged": "000000", "before": None, "after": "0" * 64},
+        {"path": "records/people/y.yaml", "staged": "000001", "before": None, "after": "0" * 64}]}))
+    before = tree(ledger_dir.root)
+    code, said = invoke(runner, ledger_dir.root, "check")
+    assert code == 2
+    assert "cannot be completed, as records/people/x.yaml, records/people/y.yaml changed since" in said
+    assert tree(ledger_dir.root) == before
+
+
+@pytest.mark.parametrize("value", [".5e3", "-.5e3", "1e3", "0x1F", "0o17", "+1", "a  b " * 900])
+def test_text_a_reader_would_take_for_something_else_is_quoted_alike(value: str) -> None:
+    from ledger.emit import dump_data, fast_dump
+    from ledger.yamledit import same_data
+    from ledger.yamlio import parse_text
+
+    data = {"kind": "org", "name": value}
+    slow = dump_data(data)
+    assert same_data(parse_text(slow, "x.yaml").documents[0].data, data)
+    fast = fast_dump(data)
+    assert fast is None or fast == slow
