@@ -84,9 +84,9 @@ def _root(ledger: Path | None) -> Path:
     except LedgerNotFound as e:
         _echo(f"ledger: {e}; run inside a ledger or pass --ledger PATH", err=True)
         raise typer.Exit(EXIT_USAGE) from None
-    from .journal import pending
+    from .layout import journal_pending
 
-    if pending(root):  # a command that changes several files was stopped after its commit point: complete it
+    if journal_pending(root):  # a command that changes several files was stopped after its commit point: complete it
         from .errors import LedgerError
         from .journal import recover
 

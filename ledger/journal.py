@@ -23,9 +23,9 @@ from typing import NamedTuple
 
 from .atomic import atomic_text_stream, fsync_dir
 from .errors import LedgerError, os_problem
-from .layout import RECORDS_DIR, STATE_DIR, real_folders
+from .layout import JOURNAL_NAME, RECORDS_DIR, STATE_DIR, journal_pending, real_folders
 
-JOURNAL = "journal.json"  # in .ledger/: its presence means changes are committed and may not all be made yet
+JOURNAL = JOURNAL_NAME
 STAGING = "journal"  # in .ledger/: the staged texts
 FSYNC_EACH_MAX = 64  # more staged files than this: one `sync` of the file systems is cheaper than a fsync each
 
@@ -56,11 +56,6 @@ class Change:
 
 def _sha(data: bytes | None) -> str | None:
     return None if data is None else hashlib.sha256(data).hexdigest()
-
-
-def pending(root: Path) -> bool:
-    """Whether a journal waits to be completed (one stat: every command asks)."""
-    return (root / STATE_DIR / JOURNAL).exists()
 
 
 class Batch:
@@ -173,7 +168,7 @@ def recover(root: Path) -> str | None:
     """Complete the changes of a writer that died after its commit point; what they were (`ledger mv a b`), or
     None when there were none. LedgerError, changing nothing, when a file the journal names holds neither what
     it held before nor what it was to hold."""
-    if not pending(root):
+    if not journal_pending(root):
         return None
     from .lock import writer_lock
 

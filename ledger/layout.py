@@ -46,6 +46,13 @@ def open_root(path: Path | None) -> Path:
 
 
 STATE_FOLDERS = ("cache", "tmp", "journal")  # in .ledger/
+JOURNAL_NAME = "journal.json"  # in .ledger/: changes to several files, committed and perhaps not all made yet
+
+
+def journal_pending(root: Path) -> bool:
+    """Whether a command that changes several files left its journal (one stat: every command asks, and the
+    journal's module is not imported unless it must complete one)."""
+    return os.path.exists(os.path.join(root, STATE_DIR, JOURNAL_NAME))
 
 
 def state_dir(root: Path) -> Path:
