@@ -41,7 +41,10 @@ def slugify(text: str, limit: int = 40) -> str:
     from anyascii import anyascii
 
     slug = re.sub(r"[^a-z0-9]+", "-", anyascii(text).lower()).strip("-")
-    return slug[:limit].rstrip("-")
+    cut = slug[:limit].rstrip("-")
+    if len(slug) > limit and slug[limit] != "-" and "-" in cut:
+        cut = cut.rsplit("-", 1)[0]  # whole words: `...-of-uzbekistan` is cut before `uzbekistan`, not in it
+    return cut
 
 
 def is_list(model: type[Any], name: str) -> bool:

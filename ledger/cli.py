@@ -353,7 +353,9 @@ def _written(e: Exception) -> str:
     from .journal import Incomplete
 
     said = str(e)
-    return said if isinstance(e, Incomplete) or "nothing was written" in said else f"{said}; nothing was written"
+    if isinstance(e, Incomplete) or "nothing was written" in said:
+        return said
+    return f"{said} Nothing was written." if said.endswith("?") else f"{said}; nothing was written"
 
 
 def _shown_path(path: Path, root: Path) -> str:

@@ -426,3 +426,14 @@ def test_text_a_reader_would_take_for_something_else_is_quoted_alike(value: str)
     assert same_data(parse_text(slow, "x.yaml").documents[0].data, data)
     fast = fast_dump(data)
     assert fast is None or fast == slow
+
+
+def test_a_long_name_makes_an_id_of_whole_words(ledger_dir: LedgerDir, tmp_path: Path, runner: CliRunner) -> None:
+    sheet = tmp_path / "orgs.csv"
+    sheet.write_text("name,type\nProsecutor General's Office of Uzbekistan,prosecutor\n"
+                     "Ministryofhealthofthe Republicofkazakhstanandmore,government\n", encoding="utf-8")
+    code, said = invoke(runner, ledger_dir.root, "import", str(sheet), "--kind", "org")
+    assert code == 0, said
+    orgs = sorted(p.name for p in (ledger_dir.root / "records/orgs").iterdir())
+    assert "prosecutor-general-s-office-of.yaml" in orgs  # not `...-of-uzbekista`
+    assert "ministryofhealthofthe.yaml" in orgs
