@@ -232,11 +232,11 @@ def _mentions(root: Path, files: list[str], rename: Rename) -> list[tuple[str, i
             continue
         if rename.old.encode() not in raw:
             continue
-        found += [(after_name(rename, name), raw.count(b"\n", 0, m.start()) + 1) for m in word.finditer(raw)]
+        found += [(_after_name(rename, name), raw.count(b"\n", 0, m.start()) + 1) for m in word.finditer(raw)]
     return found
 
 
-def after_name(rename: Rename, file: str) -> str:
+def _after_name(rename: Rename, file: str) -> str:
     """What `file` is called once the rename is made."""
     return next((edit.moved_to for edit in rename.edits if edit.file == file and edit.moved_to), file)
 
