@@ -747,7 +747,7 @@ def mv(
     root = _root(ledger)
     keys = _keys(identity)
     try:
-        with writer_lock(root, f"ledger mv {old} {new}"):
+        with writer_lock(root, "ledger mv"):  # not the ids: a refused one may spell a real name
             rename = plan(root, old, new, keys)
             if not dry_run:
                 apply(root, rename)
